@@ -1,0 +1,149 @@
+"""Benchmark the cost of one `cc2cc send` and of `inbox --peek` over a large inbox.
+
+Measures, on a temporary bridge in /tmp:
+  (a) spawning /bin/true and `sh -c true` (the process and shell floors),
+  (b) a shell write `printf ... > tmp && mv tmp dest` through `sh -c`,
+  (c) `cc2cc send` to an offline (registered, never started) mailbox, and send / true-floor,
+  (d) `cc2cc inbox --peek --json` over 10,000 pending messages written directly as files
+      (median of 5 runs; each run must print 10,000 lines, oldest first).
+Targets: send median <= 3 ms; 10,000-message peek <= 200 ms.
+
+Run:  python3 bench/core.py [--bin PATH] [--runs N] [--json]
+The binary defaults to $CC2CC_BIN, else target/release/cc2cc, else target/debug/cc2cc.
+With --json the table goes to stderr and one JSON object to stdout. Exit status 1 when a
+command fails or peek prints the wrong messages; a missed target is reported, not an error.
+"""
+
+import argparse
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from subprocess import DEVNULL, PIPE
+from time import perf_counter_ns
+
+from common import find_binary, new_message, print_table, stats, verdict, write_messages
+
+SEND_TARGET_MS = 3.0
+PEEK_TARGET_MS = 200.0
+PENDING = 10_000
+PEEK_RUNS = 5
+
+
+def fail(message: str) -> None:
+    sys.exit(f"core.py: error: {message}")
+
+
+def checked(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run once, untimed (also the warm-up); stop the benchmark with its stderr if it fails."""
+    result = subprocess.run(argv, stdout=PIPE, stderr=PIPE, text=True, **kwargs)
+    if result.returncode != 0:
+        fail(f"`{shlex.join(argv)}` exited {result.returncode}: {result.stderr.strip()}")
+    return result
+
+
+def time_runs(argv: list[str], runs: int) -> list[int]:
+    """Wall time of `runs` spawns of argv in ns, after one warm-up run."""
+    checked(argv)
+    samples = []
+    for _ in range(runs):
+        t0 = perf_counter_ns()
+        code = subprocess.run(argv, stdout=DEVNULL, stderr=DEVNULL).returncode
+        samples.append(perf_counter_ns() - t0)
+        if code != 0:
+            fail(f"`{shlex.join(argv)}` exited {code}")
+    return samples
+
+
+def check_peek_output(stdout: str, ids: list[str]) -> None:
+    lines = stdout.splitlines()
+    if len(lines) != len(ids):
+        fail(f"inbox --peek printed {len(lines)} lines, expected {len(ids)}")
+    if [json.loads(line)["id"] for line in lines] != ids:
+        fail("inbox --peek did not print the pending messages oldest first")
+
+
+def bench(binary: str, runs: int, work: Path) -> dict:
+    bridge = work / "bridge"
+    cc2cc = [binary, "--bridge", str(bridge)]
+
+    shell_dir = work / "shell"
+    shell_dir.mkdir()
+    payload = json.dumps(new_message("bench-send", "bench-offline", "benchmark message"), indent=2)
+    shell_write = (f"printf '%s' {shlex.quote(payload)} > {shell_dir}/.tmp-x.json"
+                   f" && mv {shell_dir}/.tmp-x.json {shell_dir}/msg-x.json")
+
+    checked([*cc2cc, "register", "bench-offline"])
+    send = [*cc2cc, "--as", "bench-send", "send", "--to", "bench-offline", "benchmark message"]
+    if not checked(send).stdout.startswith("msg-"):
+        fail("send did not print a message id")
+    results = {
+        "runs": runs,
+        "true": stats(time_runs(["/bin/true"], runs), 90),
+        "sh_true": stats(time_runs(["sh", "-c", "true"], runs), 90),
+        "shell_write": stats(time_runs(["sh", "-c", shell_write], runs), 90),
+        "send": stats(time_runs(send, runs), 90),
+    }
+    results["send_over_true"] = results["send"]["median"] / results["true"]["median"]
+    queued = len(list((bridge / "to-bench-offline" / "inbox").glob("*.json")))
+    if queued != runs + 2:  # the timed runs, the warm-up and the id check
+        fail(f"expected {runs + 2} queued messages after the sends, found {queued}")
+
+    checked([*cc2cc, "register", "bench-peek"])
+    ids = write_messages(bridge / "to-bench-peek" / "inbox", "bench-send", "bench-peek", PENDING)
+    peek = [*cc2cc, "--as", "bench-peek", "inbox", "--peek", "--json"]
+    check_peek_output(checked(peek).stdout, ids)
+    samples = []
+    for _ in range(PEEK_RUNS):
+        t0 = perf_counter_ns()
+        lines = subprocess.run(peek, stdout=PIPE, stderr=DEVNULL).stdout.count(b"\n")
+        samples.append(perf_counter_ns() - t0)
+        if lines != PENDING:
+            fail(f"inbox --peek printed {lines} lines, expected {PENDING}")
+    results["peek"] = {"pending": PENDING, **stats(samples, 90)}
+    results["targets"] = {"send_median_ms": SEND_TARGET_MS, "peek_median_ms": PEEK_TARGET_MS}
+    results["pass"] = {"send": results["send"]["median"] <= SEND_TARGET_MS,
+                       "peek": results["peek"]["median"] <= PEEK_TARGET_MS}
+    return results
+
+
+def report(r: dict, file) -> None:
+    def row(label: str, s: dict, target: float | None = None) -> list[str]:
+        return [label, f"{s['median']:.3f}", f"{s['p90']:.3f}",
+                "" if target is None else f"<= {target:g}", "" if target is None else verdict(s["median"], target)]
+
+    print(f"cc2cc core benchmark: {r['runs']} runs each, peek median of {PEEK_RUNS}", file=file)
+    print_table(["measure (wall time, ms)", "median", "p90", "target", ""], [
+        row("spawn /bin/true", r["true"]),
+        row("sh -c true (shell floor)", r["sh_true"]),
+        row("sh -c 'printf > tmp && mv'", r["shell_write"]),
+        row("cc2cc send (offline mailbox)", r["send"], SEND_TARGET_MS),
+        [f"  send / true floor: {r['send_over_true']:.2f}x", "", "", "", ""],
+        row(f"inbox --peek --json, {r['peek']['pending']:,} msgs", r["peek"], PEEK_TARGET_MS),
+    ], file=file)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bin", help="cc2cc binary (default: $CC2CC_BIN, target/release, target/debug)")
+    parser.add_argument("--runs", type=int, default=200, metavar="N", help="spawns per measure (default 200)")
+    parser.add_argument("--json", action="store_true", help="JSON object on stdout, table on stderr")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    binary = find_binary(args.bin)
+    work = Path(tempfile.mkdtemp(prefix="cc2cc-bench-core-", dir="/tmp"))
+    try:
+        results = bench(binary, args.runs, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report(results, sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps({"binary": binary, **results}))
+
+
+if __name__ == "__main__":
+    main()

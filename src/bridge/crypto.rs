@@ -1,0 +1,112 @@
+//! Content encryption compatible with the original: `ENC:<iv>:<tag>:<ciphertext>` in hex,
+//! AES-256-GCM with a key from scrypt(trimmed secret, "cc2cc-aes", N=16384, r=8, p=1).
+
+use aes_gcm::aead::consts::{U8, U12, U16};
+use aes_gcm::aead::generic_array::ArrayLength;
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aes::Aes256;
+use aes_gcm::{AesGcm, Nonce};
+
+pub const PREFIX: &str = "ENC:";
+const SALT: &[u8] = b"cc2cc-aes";
+
+#[derive(Clone)]
+pub struct Key([u8; 32]);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(..)")
+    }
+}
+
+impl Key {
+    /// The slow step (tens of milliseconds by design); callers derive it once per process.
+    pub fn derive(secret: &str) -> Key {
+        let params = scrypt::Params::new(14, 8, 1, 32).expect("constant scrypt parameters");
+        let mut out = [0u8; 32];
+        scrypt::scrypt(secret.trim().as_bytes(), SALT, &params, &mut out)
+            .expect("32 is a valid scrypt output length");
+        Key(out)
+    }
+}
+
+pub fn is_encrypted(text: &str) -> bool {
+    text.starts_with(PREFIX)
+}
+
+pub fn encrypt(key: &Key, plain: &str) -> String {
+    let iv = uuid::Uuid::new_v4().into_bytes(); // OS randomness; the first 12 bytes are the IV
+    let cipher = AesGcm::<Aes256, U12>::new(&key.0.into());
+    let mut sealed = cipher
+        .encrypt(Nonce::from_slice(&iv[..12]), plain.as_bytes())
+        .expect("AES-GCM encryption of an in-memory buffer cannot fail");
+    let tag = sealed.split_off(sealed.len() - 16);
+    format!("{PREFIX}{}:{}:{}", hex(&iv[..12]), hex(&tag), hex(&sealed))
+}
+
+/// Decrypts an `ENC:` string. Every failure is an error with a reason, never a panic: the text
+/// comes from other agents' files.
+pub fn decrypt(key: &Key, text: &str) -> Result<String, String> {
+    let body = text.strip_prefix(PREFIX).ok_or("not an ENC: string")?;
+    let mut parts = body.split(':');
+    let (Some(iv), Some(tag), Some(ct), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err("expected ENC:<iv>:<tag>:<ciphertext>".into());
+    };
+    let (iv, tag, mut sealed) = (unhex(iv)?, unhex(tag)?, unhex(ct)?);
+    if tag.len() != 16 {
+        return Err(format!("tag is {} bytes, expected 16", tag.len()));
+    }
+    sealed.extend_from_slice(&tag);
+    let plain = match iv.len() {
+        12 => open::<U12>(key, &iv, &sealed),
+        16 => open::<U16>(key, &iv, &sealed),
+        8 => open::<U8>(key, &iv, &sealed),
+        n => return Err(format!("unsupported IV length {n}")),
+    }
+    .ok_or("wrong secret or damaged ciphertext")?;
+    String::from_utf8(plain).map_err(|_| "plaintext is not UTF-8".into())
+}
+
+fn open<N: ArrayLength<u8>>(key: &Key, iv: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    AesGcm::<Aes256, N>::new(&key.0.into())
+        .decrypt(Nonce::<N>::from_slice(iv), sealed)
+        .ok()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Result<Vec<u8>, String> {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("malformed hex".into());
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|e| e.to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_tamper() {
+        let key = Key::derive("  s3cret\n");
+        let enc = encrypt(&key, "héllo ✓");
+        assert_eq!(decrypt(&key, &enc).unwrap(), "héllo ✓");
+        assert!(decrypt(&Key::derive("other"), &enc).is_err());
+        for junk in [
+            "ENC:",
+            "ENC:zz:yy:xx",
+            "ENC:00:00:00",
+            "ENC:a:b:c:d",
+            "plain",
+        ] {
+            assert!(decrypt(&key, junk).is_err(), "{junk}");
+        }
+    }
+}

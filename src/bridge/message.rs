@@ -1,0 +1,198 @@
+//! The message file: field names, order and pretty-printing exactly as the original writes them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::time::{Duration, SystemTime};
+
+use super::{clock, ids};
+
+pub const TYPES: [&str; 4] = ["message", "task", "response", "status"];
+pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "critical"];
+
+/// One message. Unknown fields are kept in `extra` and written back, so a message that passes
+/// through us loses nothing a newer writer added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: String,
+    #[serde(default)]
+    pub timestamp: String,
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(rename = "type", default = "default_type")]
+    pub kind: String,
+    #[serde(default = "default_priority")]
+    pub priority: String,
+    #[serde(default)]
+    pub identity: Value,
+    #[serde(default)]
+    pub task: Value,
+    pub content: Content,
+    #[serde(rename = "replyTo", default)]
+    pub reply_to: Option<String>,
+    /// Seconds from `timestamp`; any non-positive or non-number value means no expiry.
+    #[serde(default)]
+    pub ttl: Value,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Content {
+    pub text: String,
+    #[serde(default = "empty_array")]
+    pub parts: Value,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn default_type() -> String {
+    "message".into()
+}
+fn default_priority() -> String {
+    "normal".into()
+}
+fn empty_array() -> Value {
+    Value::Array(Vec::new())
+}
+
+/// What a sender chooses; everything else is filled in by [`Message::new`].
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub to: String,
+    pub text: String,
+    pub kind: String,
+    pub priority: String,
+    pub reply_to: Option<String>,
+    /// None: never expires.
+    pub ttl: Option<Duration>,
+}
+
+impl Draft {
+    pub fn new(to: &str, text: &str) -> Draft {
+        Draft {
+            to: to.into(),
+            text: text.into(),
+            kind: default_type(),
+            priority: default_priority(),
+            reply_to: None,
+            ttl: Some(DEFAULT_TTL),
+        }
+    }
+}
+
+/// Long enough for a message queued in the evening to reach an agent that starts next morning.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
+
+impl Message {
+    pub fn new(from: &str, draft: Draft) -> Message {
+        Message {
+            id: ids::new_message_id(),
+            timestamp: clock::now_string(),
+            from: from.into(),
+            to: draft.to,
+            kind: draft.kind,
+            priority: draft.priority,
+            identity: serde_json::json!({ "agent": from, "mode": "session" }),
+            task: Value::Null,
+            content: Content {
+                text: draft.text,
+                parts: empty_array(),
+                extra: Map::new(),
+            },
+            reply_to: draft.reply_to,
+            ttl: match draft.ttl {
+                Some(d) if !d.is_zero() => Value::from(d.as_secs().max(1)),
+                _ => Value::Null,
+            },
+            extra: Map::new(),
+        }
+    }
+
+    /// `JSON.stringify(message, null, 2)`: two-space indentation, no trailing newline.
+    pub fn to_pretty_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    pub fn ttl(&self) -> Option<Duration> {
+        let secs = self.ttl.as_f64()?;
+        (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(1e12)))
+    }
+
+    pub fn sent_at(&self) -> Option<SystemTime> {
+        clock::parse(&self.timestamp)
+    }
+
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.sent_at()?.checked_add(self.ttl()?)
+    }
+
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        self.expires_at().is_some_and(|t| t <= now)
+    }
+
+    /// Oldest first: by the time inside a UUIDv7 id, else by timestamp; ties by id.
+    pub fn sort_key(&self) -> (u64, &str) {
+        let ms = ids::v7_millis(&self.id)
+            .or_else(|| self.sent_at().map(clock::millis))
+            .unwrap_or(u64::MAX);
+        (ms, &self.id)
+    }
+
+    pub fn text(&self) -> &str {
+        &self.content.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_unknown_fields_and_field_order() {
+        let src = r#"{"id":"m1","timestamp":"2026-11-23T23:07:40.123Z","from":"a","to":"b","type":"poem","priority":"urgent","identity":{"agent":"a","mode":"session"},"task":null,"content":{"text":"hi","parts":[],"lang":"en"},"replyTo":null,"ttl":3600,"x-new":[1,2]}"#;
+        let m: Message = serde_json::from_str(src).unwrap();
+        assert_eq!(m.kind, "poem");
+        assert_eq!(serde_json::to_string(&m).unwrap(), src);
+    }
+
+    #[test]
+    fn new_message_shape_matches_the_original() {
+        let m = Message::new("calm-owl", Draft::new("brave-fox", "hello"));
+        let v: Value = serde_json::from_str(&m.to_pretty_json()).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "timestamp",
+                "from",
+                "to",
+                "type",
+                "priority",
+                "identity",
+                "task",
+                "content",
+                "replyTo",
+                "ttl"
+            ]
+        );
+        assert_eq!(v["ttl"], 86400);
+        assert!(m.to_pretty_json().starts_with("{\n  \"id\": \"msg-"));
+    }
+
+    #[test]
+    fn ttl_is_lenient() {
+        let mut m = Message::new("a", Draft::new("b", "x"));
+        for (v, want) in [
+            (Value::Null, None),
+            (Value::from(0), None),
+            (Value::from(-5), None),
+            (Value::from("3600"), None),
+            (Value::from(90), Some(Duration::from_secs(90))),
+        ] {
+            m.ttl = v;
+            assert_eq!(m.ttl(), want);
+        }
+    }
+}

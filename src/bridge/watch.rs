@@ -1,0 +1,75 @@
+//! Noticing new files in an inbox: filesystem events as hints, or polling where events cannot
+//! be trusted (network filesystems) or are not wanted.
+
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use std::path::Path;
+use std::time::Duration;
+
+use super::error::{Error, Result};
+use super::fsutil;
+
+/// How often to rescan even when events are on: a cheap safety net for missed events.
+pub const RESCAN_EVERY: Duration = Duration::from_secs(2);
+/// Poll interval when events are unavailable and the caller did not choose one.
+pub const DEFAULT_POLL: Duration = Duration::from_millis(200);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Events,
+    /// Polling every interval, with the reason (for the log).
+    Polling(Duration, String),
+}
+
+/// Calls `on_change` whenever the directory may have changed. The caller rescans on every
+/// call (so an event-queue overflow costs nothing extra) and on a timer of [`InboxWatcher::interval`].
+pub struct InboxWatcher {
+    _events: Option<RecommendedWatcher>,
+    pub mode: Mode,
+}
+
+impl InboxWatcher {
+    pub fn start(
+        dir: &Path,
+        poll: Option<Duration>,
+        on_change: impl Fn() + Send + 'static,
+    ) -> Result<InboxWatcher> {
+        if let Some(every) = poll {
+            return Ok(Self::polling(every, "asked for with --poll".into()));
+        }
+        if let Some(fs) = fsutil::network_filesystem(dir) {
+            return Ok(Self::polling(
+                DEFAULT_POLL,
+                format!("{fs} is a network filesystem: events from other hosts never arrive"),
+            ));
+        }
+        let watcher =
+            notify::recommended_watcher(move |_event: notify::Result<notify::Event>| on_change())
+                .and_then(|mut w| w.watch(dir, RecursiveMode::NonRecursive).map(|()| w));
+        match watcher {
+            Ok(w) => Ok(InboxWatcher {
+                _events: Some(w),
+                mode: Mode::Events,
+            }),
+            Err(e) if dir.is_dir() => Ok(Self::polling(
+                DEFAULT_POLL,
+                format!("filesystem events unavailable ({e})"),
+            )),
+            Err(e) => Err(Error::Watch(format!("{}: {e}", dir.display()))),
+        }
+    }
+
+    fn polling(every: Duration, why: String) -> InboxWatcher {
+        InboxWatcher {
+            _events: None,
+            mode: Mode::Polling(every, why),
+        }
+    }
+
+    /// The longest the caller should wait between scans.
+    pub fn interval(&self) -> Duration {
+        match &self.mode {
+            Mode::Events => RESCAN_EVERY,
+            Mode::Polling(every, _) => *every,
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! `cc2cc broadcast [TEXT|-]`: one message per online agent (every known one with
+//! `--include-offline`). A failed recipient does not stop the others.
+
+use crate::bridge::Draft;
+use crate::cli::{BroadcastArgs, wire_name};
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::Output;
+
+pub fn run(ctx: &Context, args: BroadcastArgs) -> Result<(), CliError> {
+    let me = ctx.me()?;
+    let text = super::read_text(&args.text, ctx.bridge.max_size())?;
+    let targets = ctx.bridge.broadcast_targets(&me, args.include_offline);
+    if targets.is_empty() {
+        eprintln!(
+            "cc2cc: no other agent is online; nothing sent (--include-offline queues for known agents)"
+        );
+        return Ok(());
+    }
+    let mut out = Output::new(ctx.json);
+    let mut failed = false;
+    for to in targets {
+        let mut draft = Draft::new(to.as_str(), &text);
+        draft.priority = wire_name(&args.priority);
+        match ctx.bridge.send(&me, draft) {
+            Ok(msg) if ctx.json => {
+                out.json_line(&serde_json::json!({"id": msg.id, "to": msg.to}))?
+            }
+            Ok(msg) => out.line(&format!("{}\t{}", msg.id, msg.to))?,
+            Err(e) => {
+                failed = true;
+                eprintln!("cc2cc: error: to {to}: {e}");
+            }
+        }
+    }
+    out.flush()?;
+    if failed {
+        Err(CliError::Reported)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,101 @@
+//! One module per subcommand: parse arguments → one library call → print.
+
+mod broadcast;
+mod inbox;
+mod list;
+mod register;
+mod reply;
+mod send;
+mod watch;
+mod whoami;
+
+use std::io::{IsTerminal, Read};
+
+use crate::bridge::{Message, Problem};
+use crate::cli::{Cli, Command, Text};
+use crate::context::Context;
+use crate::error::CliError;
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let ctx = Context::new(&cli.global)?;
+    match cli.command {
+        Command::Send(args) => send::run(&ctx, args),
+        Command::Reply(args) => reply::run(&ctx, args),
+        Command::Broadcast(args) => broadcast::run(&ctx, args),
+        Command::List => list::run(&ctx),
+        Command::Whoami => whoami::run(&ctx),
+        Command::Register(args) => register::run(&ctx, args),
+        Command::Inbox(args) => inbox::run(&ctx, args),
+        Command::Watch(args) => watch::run(&ctx, args),
+        Command::ServeMcp(args) => crate::mcp::run(ctx, args),
+    }
+}
+
+/// The message text: the argument, or standard input for `-` or no argument when stdin is not
+/// a terminal. Reads at most `limit + 1` bytes so a runaway pipe cannot exhaust memory.
+pub fn read_text(text: &Text, limit: u64) -> Result<String, CliError> {
+    let text = match text.text.as_deref() {
+        Some("-") | None => {
+            let stdin = std::io::stdin();
+            if text.text.is_none() && stdin.is_terminal() {
+                return Err(CliError::usage(
+                    "no message text: give TEXT as an argument or pipe it on standard input",
+                ));
+            }
+            let mut buf = Vec::new();
+            stdin
+                .lock()
+                .take(limit + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| CliError::failed(format!("cannot read standard input: {e}")))?;
+            if buf.len() as u64 > limit {
+                return Err(crate::bridge::Error::TooLarge {
+                    size: buf.len() as u64,
+                    limit,
+                }
+                .into());
+            }
+            let mut s = String::from_utf8(buf)
+                .map_err(|_| CliError::usage("standard input is not UTF-8 text"))?;
+            // Like `$(…)` in a shell: the trailing newline of `echo` is not part of the message.
+            while s.ends_with('\n') {
+                s.pop();
+                if s.ends_with('\r') {
+                    s.pop();
+                }
+            }
+            s
+        }
+        Some(s) => s.to_owned(),
+    };
+    if text.trim().is_empty() {
+        return Err(CliError::usage("message text is empty; nothing sent"));
+    }
+    Ok(text)
+}
+
+/// Reports what a pass over the inbox met but did not hand out, one line each on stderr.
+/// Returns true when something needs the user (a message that cannot be decrypted).
+pub fn report_problems(problems: &[Problem], expired: &[Message]) -> bool {
+    let mut serious = false;
+    for p in problems {
+        match p {
+            Problem::Undecryptable { error, .. } => {
+                serious = true;
+                eprintln!("cc2cc: error: {error}");
+                if let Some(h) = error.hint() {
+                    eprintln!("hint: {h}");
+                }
+            }
+            other => eprintln!("cc2cc: warning: {other}"),
+        }
+    }
+    for m in expired {
+        eprintln!(
+            "cc2cc: note: {} from {} expired unread; its sender was told",
+            crate::output::one_line(&m.id),
+            crate::output::one_line(&m.from)
+        );
+    }
+    serious
+}

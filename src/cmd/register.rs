@@ -1,0 +1,38 @@
+//! `cc2cc register [NAME]`: claim a name (a durable identity for a script) and create its mailbox.
+
+use crate::bridge::{Error, Name, names};
+use crate::cli::RegisterArgs;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::Output;
+
+pub fn run(ctx: &Context, args: RegisterArgs) -> Result<(), CliError> {
+    let bridge = &ctx.bridge;
+    let name = match args.name {
+        Some(n) => Name::new(&n)?,
+        None => {
+            let known = bridge.agents();
+            Name::new(&names::generate(|n| {
+                known.iter().any(|a| a.name.as_str() == n)
+            }))?
+        }
+    };
+    if bridge.is_online(&name) {
+        return Err(Error::NameTaken {
+            name: name.to_string(),
+            detail: "a live agent uses it".into(),
+        }
+        .into());
+    }
+    bridge.ensure_mailbox(&name)?;
+    let mut out = Output::new(ctx.json);
+    if ctx.json {
+        out.json_line(&serde_json::json!({
+            "name": name.as_str(),
+            "mailbox": bridge.mailbox_dir(&name),
+        }))?;
+    } else {
+        out.line(name.as_str())?;
+    }
+    Ok(out.flush()?)
+}

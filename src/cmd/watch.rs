@@ -1,0 +1,217 @@
+//! `cc2cc watch`: print (or `--exec`) each message as it arrives, holding presence meanwhile.
+//! Also the waiting half of `send --wait`.
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use std::collections::HashSet;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use crate::bridge::watch::{InboxWatcher, Mode};
+use crate::bridge::{Filter, Message, Name};
+use crate::cli::WatchArgs;
+use crate::context::Context;
+use crate::error::{CliError, ExitCode};
+use crate::output::Output;
+
+pub fn run(ctx: &Context, args: WatchArgs) -> Result<(), CliError> {
+    let me = ctx.me()?;
+    let presence = Arc::new(ctx.bridge.go_online(&me)?);
+    let beater = presence.beat_in_background();
+    let mut out = Output::new(ctx.json);
+    let mut seen = 0;
+    let result = listen(
+        ctx,
+        &me,
+        args.poll,
+        args.timeout,
+        |taken| {
+            for m in taken {
+                out.message(m)?;
+                out.flush()?;
+                if let Some(cmd) = &args.exec {
+                    exec(cmd, m);
+                }
+                seen += 1;
+                if args.count.is_some_and(|n| seen >= n) {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        },
+        |seen_so_far| Filter {
+            limit: args.count.map(|n| n - seen_so_far),
+            ..Filter::default()
+        },
+    );
+    drop(beater);
+    let why = match &result {
+        Ok(()) => "watch finished",
+        Err(CliError::Signalled(ExitCode::Interrupted)) => "shutdown via SIGINT",
+        Err(CliError::Signalled(_)) => "shutdown via SIGTERM",
+        Err(_) => "watch stopped",
+    };
+    let _ = presence.leave(why);
+    result
+}
+
+/// Blocks until the reply to `id` lands in `me`'s inbox, claims it and prints it.
+pub fn wait_for_reply(
+    ctx: &Context,
+    me: &Name,
+    id: &str,
+    limit: Option<Duration>,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    listen(
+        ctx,
+        me,
+        None,
+        limit,
+        |taken| {
+            for m in taken {
+                out.message(m)?;
+            }
+            out.flush()?;
+            Ok(!taken.is_empty())
+        },
+        |_| Filter {
+            reply_to: Some(id.to_owned()),
+            limit: Some(1),
+            ..Filter::default()
+        },
+    )
+    .map_err(|e| match e {
+        CliError::Timeout(_) => {
+            CliError::Timeout(format!("no reply to {id} yet; it will wait in the inbox"))
+        }
+        e => e,
+    })
+}
+
+/// The reading loop shared by `watch` and `send --wait`: take what the filter wants, hand it to
+/// `deliver` (which says when to stop), then sleep until an event, a rescan tick, the deadline
+/// or a signal.
+fn listen(
+    ctx: &Context,
+    me: &Name,
+    poll: Option<Duration>,
+    timeout: Option<Duration>,
+    mut deliver: impl FnMut(&[Message]) -> Result<bool, CliError>,
+    filter: impl Fn(usize) -> Filter,
+) -> Result<(), CliError> {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    ctx.bridge.ensure_mailbox(me)?;
+    let (tx, rx) = mpsc::channel::<Wake>();
+    let signals = forward_signals(tx.clone())?;
+    let watcher = InboxWatcher::start(&ctx.bridge.inbox_dir(me), poll, move || {
+        let _ = tx.send(Wake::Changed);
+    })?;
+    if let (Mode::Polling(every, why), None) = (&watcher.mode, poll) {
+        eprintln!(
+            "cc2cc: polling every {}: {why}",
+            humantime::format_duration(*every)
+        );
+    }
+    let mut reported = HashSet::new();
+    let mut handed_out = 0;
+    let result = loop {
+        let taken = ctx
+            .bridge
+            .take(me, &filter(handed_out), false, &|f| reported.contains(f));
+        super::report_problems(&taken.problems, &taken.expired);
+        reported.extend(taken.problems.iter().map(|p| p.file().to_owned()));
+        handed_out += taken.messages.len();
+        match deliver(&taken.messages) {
+            Ok(true) => break Ok(()),
+            Ok(false) => {}
+            Err(e) => break Err(e),
+        }
+        if let Err(e) = sleep(&rx, watcher.interval(), deadline) {
+            break Err(e);
+        }
+    };
+    signals.close();
+    result
+}
+
+enum Wake {
+    Changed,
+    Signal(i32),
+}
+
+/// Waits for something to happen; drains the burst of events one delivery causes.
+fn sleep(
+    rx: &Receiver<Wake>,
+    interval: Duration,
+    deadline: Option<Instant>,
+) -> Result<(), CliError> {
+    let wait = match deadline {
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(CliError::Timeout("timed out".into()));
+            }
+            left.min(interval)
+        }
+        None => interval,
+    };
+    let mut wake = match rx.recv_timeout(wait) {
+        Ok(w) => Some(w),
+        Err(RecvTimeoutError::Timeout) => None,
+        Err(RecvTimeoutError::Disconnected) => {
+            return Err(CliError::failed("inbox watcher stopped"));
+        }
+    };
+    while let Some(w) = wake {
+        if let Wake::Signal(sig) = w {
+            return Err(CliError::Signalled(if sig == SIGINT {
+                ExitCode::Interrupted
+            } else {
+                ExitCode::Terminated
+            }));
+        }
+        wake = rx.try_recv().ok();
+    }
+    Ok(())
+}
+
+fn forward_signals(tx: mpsc::Sender<Wake>) -> Result<signal_hook::iterator::Handle, CliError> {
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+        .map_err(|e| CliError::failed(format!("cannot handle signals: {e}")))?;
+    let handle = signals.handle();
+    std::thread::spawn(move || {
+        for sig in signals.forever() {
+            let _ = tx.send(Wake::Signal(sig));
+        }
+    });
+    Ok(handle)
+}
+
+/// Runs `cmd` through `sh -c` with the message JSON on its stdin. A failing command is reported
+/// and watching goes on: the message was already claimed and printed.
+fn exec(cmd: &str, m: &Message) {
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .env("CC2CC_MSG_ID", &m.id)
+        .env("CC2CC_FROM", &m.from)
+        .env("CC2CC_TYPE", &m.kind)
+        .stdin(Stdio::piped())
+        .spawn();
+    let status = child.and_then(|mut c| {
+        if let Some(mut stdin) = c.stdin.take() {
+            let mut json = serde_json::to_vec(m).unwrap_or_default();
+            json.push(b'\n');
+            let _ = stdin.write_all(&json); // a command that ignores its input is fine
+        }
+        c.wait()
+    });
+    match status {
+        Ok(s) if s.success() => {}
+        Ok(s) => eprintln!("cc2cc: warning: --exec command {s} for {}", m.id),
+        Err(e) => eprintln!("cc2cc: warning: cannot run --exec command: {e}"),
+    }
+}

@@ -1,0 +1,127 @@
+//! A hermetic test environment: a temporary bridge, a cleared environment, a pinned clock
+//! when asked, and helpers to read what landed on disk.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_cc2cc");
+
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    pub bridge: PathBuf,
+    /// RFC 3339 time pinned as "now" for every command (CC2CC_TEST_NOW), if set.
+    pub now: Option<String>,
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bridge = dir.path().join("bridge");
+        TestEnv {
+            dir,
+            bridge,
+            now: None,
+        }
+    }
+
+    /// A copy of one of the original implementation's fixture trees as the bridge.
+    pub fn fixture(name: &str) -> TestEnv {
+        let env = TestEnv::new();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/fixtures/cc2cc-v3")
+            .join(name);
+        copy_tree(&src, &env.bridge);
+        env
+    }
+
+    /// `cc2cc ARGS` with only the variables a test chooses.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("CC2CC_BRIDGE_DIR", &self.bridge)
+            .args(args);
+        if let Some(now) = &self.now {
+            c.env("CC2CC_TEST_NOW", now);
+        }
+        c
+    }
+
+    /// `cc2cc --as NAME ARGS`.
+    pub fn as_(&self, name: &str, args: &[&str]) -> Command {
+        let mut c = self.cmd(&["--as", name]);
+        c.args(args);
+        c
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.bridge.join(rel)
+    }
+
+    /// File names in a bridge subdirectory, sorted; empty when it does not exist.
+    pub fn files(&self, rel: &str) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.path(rel))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    pub fn read_json(&self, rel: &str) -> Value {
+        let text = std::fs::read_to_string(self.path(rel))
+            .unwrap_or_else(|e| panic!("read {rel}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {rel}: {e}"))
+    }
+
+    /// Sends TEXT from FROM to TO and returns the new id.
+    pub fn send(&self, from: &str, to: &str, text: &str) -> String {
+        let out = self
+            .as_(from, &["send", "--to", to, text])
+            .output()
+            .expect("run send");
+        assert!(out.status.success(), "send failed: {}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// NDJSON output parsed line by line.
+pub fn json_lines(out: &std::process::Output) -> Vec<Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap_or_else(|e| panic!("{}: {e}", src.display())) {
+        let e = e.unwrap();
+        let to = dst.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to);
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+            // The fixtures are read-only in shared/; the copy must be writable like a real bridge.
+            let mut perm = std::fs::metadata(&to).unwrap().permissions();
+            std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o600);
+            std::fs::set_permissions(&to, perm).unwrap();
+        }
+    }
+    let mut perm = std::fs::metadata(dst).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o700);
+    std::fs::set_permissions(dst, perm).unwrap();
+}

@@ -106,6 +106,7 @@ pub struct SendArgs {
     /// Message type
     #[arg(long = "type", value_enum, default_value_t = Kind::Message)]
     pub kind: Kind,
+    /// Message priority
     #[arg(long, short = 'p', value_enum, default_value_t = Priority::Normal)]
     pub priority: Priority,
     /// Expire unread after this long (90m, 2d); 0 means never
@@ -127,6 +128,7 @@ pub struct ReplyArgs {
     pub msg_id: String,
     #[command(flatten)]
     pub text: Text,
+    /// Message priority
     #[arg(long, short = 'p', value_enum, default_value_t = Priority::Normal)]
     pub priority: Priority,
 }
@@ -135,6 +137,7 @@ pub struct ReplyArgs {
 pub struct BroadcastArgs {
     #[command(flatten)]
     pub text: Text,
+    /// Message priority
     #[arg(long, short = 'p', value_enum, default_value_t = Priority::Normal)]
     pub priority: Priority,
     /// Also queue for every known agent that is offline

@@ -7,8 +7,9 @@ On a temporary bridge in /tmp, speaking newline-delimited JSON-RPC over the serv
     "CLI send -> push" (before spawning `cc2cc send` until the notifications/claude/channel
     whose meta.msg_id is the printed id) and "file rename -> push" (a message written by this
     script as .tmp-*.json, timed from its rename into inbox/);
-  - VmRSS after 10 s idle and CPU over those 10 s (all threads' schedstat run time, with
-    utime+stime from /proc/PID/stat as a cross-check: its 10 ms ticks are coarse over 10 s);
+  - VmRSS after 10 s idle (inbox emptied by check_inbox first) and CPU over those 10 s: all
+    threads' schedstat run time, with utime+stime from /proc/PID/stat as a cross-check (its
+    10 ms ticks are coarse: one tick over 10 s is already 0.1 %);
   - `check_inbox` with 10,000 pending messages written as files, the pushes they caused, and
     duplicate pushes by msg_id over the server's lifetime.
 Each figure is printed beside its target and the original Node server's figure.
@@ -107,7 +108,13 @@ class Server:
             self.proc.stdin.write(json.dumps({"jsonrpc": "2.0", **message}).encode() + b"\n")
             self.proc.stdin.flush()
         except BrokenPipeError:
-            raise BenchError(f"the server is gone (exit code {self.proc.poll()})") from None
+            raise BenchError(f"the server is gone ({self.exit_status()})") from None
+
+    def exit_status(self) -> str:
+        try:
+            return f"exit code {self.proc.wait(1)}"
+        except subprocess.TimeoutExpired:
+            return "still running"
 
     def request(self, method: str, params: dict, timeout: float = 10.0) -> tuple[int, dict]:
         """Send a request; return (arrival time of the response, its result)."""
@@ -115,7 +122,8 @@ class Server:
         rid = self.last_id
         self.send({"id": rid, "method": method, "params": params})
         if not self.wait(lambda: rid in self.responses, timeout):
-            raise BenchError(f"no response to {method} within {timeout:g} s (server exit code {self.proc.poll()})")
+            raise BenchError(f"{method}: " + (f"the server closed its stdout ({self.exit_status()})" if self.eof
+                                              else f"no response within {timeout:g} s"))
         arrived, msg = self.responses.pop(rid)
         if "error" in msg:
             raise BenchError(f"{method} failed: {msg['error']}")
@@ -217,6 +225,7 @@ def bench(binary: str, work: Path, spawns: int, messages: int, idle_s: float, pe
         r["push_cli_ms"], r["push_file_ms"] = stats(cli, 99), stats(files, 99)
         r["missed_pushes"] = missed_cli + missed_files
 
+        server.check_inbox(timeout=30)  # hand out the messages pushed above: idle with an empty inbox
         pid = server.proc.pid
         ticks0, run0 = cpu_seconds(pid)
         wall0 = perf_counter_ns()
@@ -227,7 +236,6 @@ def bench(binary: str, work: Path, spawns: int, messages: int, idle_s: float, pe
         r["idle_cpu_pct_ticks"] = (ticks1 - ticks0) / wall_s * 100
         r["idle_cpu_pct"] = r["idle_cpu_pct_ticks"] if run0 is None else (run1 - run0) / wall_s * 100
 
-        server.check_inbox(timeout=30)  # hand out the messages pushed above, so only the new ones are pending
         ids = write_messages(inbox, "bench-send", "bench-recv", pending)
         r["pending_pushed"] = settled_push_count(server, ids)
         started = perf_counter_ns()

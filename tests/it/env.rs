@@ -74,8 +74,8 @@ impl TestEnv {
     }
 
     pub fn read_json(&self, rel: &str) -> Value {
-        let text = std::fs::read_to_string(self.path(rel))
-            .unwrap_or_else(|e| panic!("read {rel}: {e}"));
+        let text =
+            std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {rel}: {e}"))
     }
 

@@ -12,9 +12,7 @@ fn rendered() -> Vec<(String, Vec<u8>)> {
     let mut cmd = Cli::command();
     cmd.build(); // propagates global options and the version into the subcommands
     let mut man = Vec::new();
-    clap_mangen::Man::new(cmd.clone())
-        .render(&mut man)
-        .unwrap();
+    clap_mangen::Man::new(cmd.clone()).render(&mut man).unwrap();
     files.push(("man/cc2cc.1".to_owned(), man));
     for sub in cmd.get_subcommands() {
         let name = format!("cc2cc-{}", sub.get_name());

@@ -3,6 +3,7 @@
 
 mod env;
 
+mod badinput;
 mod cli;
 mod compat;
 mod generated;

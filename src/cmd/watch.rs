@@ -18,11 +18,13 @@ use crate::output::Output;
 
 pub fn run(ctx: &Context, args: WatchArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
+    // Signals first: once we are online, a SIGTERM must lead to an offline heartbeat.
+    let listener = Listener::new()?;
     let presence = Arc::new(ctx.bridge.go_online(&me)?);
     let beater = presence.beat_in_background();
     let mut out = Output::new(ctx.json);
     let mut seen = 0;
-    let result = listen(
+    let result = listener.listen(
         ctx,
         &me,
         args.poll,
@@ -65,76 +67,91 @@ pub fn wait_for_reply(
     limit: Option<Duration>,
     out: &mut Output,
 ) -> Result<(), CliError> {
-    listen(
-        ctx,
-        me,
-        None,
-        limit,
-        |taken| {
-            for m in taken {
-                out.message(m)?;
+    Listener::new()?
+        .listen(
+            ctx,
+            me,
+            None,
+            limit,
+            |taken| {
+                for m in taken {
+                    out.message(m)?;
+                }
+                out.flush()?;
+                Ok(!taken.is_empty())
+            },
+            |_| Filter {
+                reply_to: Some(id.to_owned()),
+                limit: Some(1),
+                ..Filter::default()
+            },
+        )
+        .map_err(|e| match e {
+            CliError::Timeout(_) => {
+                CliError::Timeout(format!("no reply to {id} yet; it will wait in the inbox"))
             }
-            out.flush()?;
-            Ok(!taken.is_empty())
-        },
-        |_| Filter {
-            reply_to: Some(id.to_owned()),
-            limit: Some(1),
-            ..Filter::default()
-        },
-    )
-    .map_err(|e| match e {
-        CliError::Timeout(_) => {
-            CliError::Timeout(format!("no reply to {id} yet; it will wait in the inbox"))
-        }
-        e => e,
-    })
+            e => e,
+        })
 }
 
-/// The reading loop shared by `watch` and `send --wait`: take what the filter wants, hand it to
-/// `deliver` (which says when to stop), then sleep until an event, a rescan tick, the deadline
-/// or a signal.
-fn listen(
-    ctx: &Context,
-    me: &Name,
-    poll: Option<Duration>,
-    timeout: Option<Duration>,
-    mut deliver: impl FnMut(&[Message]) -> Result<bool, CliError>,
-    filter: impl Fn(usize) -> Filter,
-) -> Result<(), CliError> {
-    let deadline = timeout.map(|t| Instant::now() + t);
-    ctx.bridge.ensure_mailbox(me)?;
-    let (tx, rx) = mpsc::channel::<Wake>();
-    let signals = forward_signals(tx.clone())?;
-    let watcher = InboxWatcher::start(&ctx.bridge.inbox_dir(me), poll, move || {
-        let _ = tx.send(Wake::Changed);
-    })?;
-    if let (Mode::Polling(every, why), None) = (&watcher.mode, poll) {
-        eprintln!(
-            "cc2cc: polling every {}: {why}",
-            humantime::format_duration(*every)
-        );
+/// The reading loop shared by `watch` and `send --wait`, with the signals it answers to.
+struct Listener {
+    tx: mpsc::Sender<Wake>,
+    rx: Receiver<Wake>,
+    signals: signal_hook::iterator::Handle,
+}
+
+impl Listener {
+    fn new() -> Result<Listener, CliError> {
+        let (tx, rx) = mpsc::channel::<Wake>();
+        let signals = forward_signals(tx.clone())?;
+        Ok(Listener { tx, rx, signals })
     }
-    let mut reported = HashSet::new();
-    let mut handed_out = 0;
-    let result = loop {
-        let taken = ctx
-            .bridge
-            .take(me, &filter(handed_out), false, &|f| reported.contains(f));
-        super::report_problems(&taken.problems, &taken.expired);
-        reported.extend(taken.problems.iter().map(|p| p.file().to_owned()));
-        handed_out += taken.messages.len();
-        match deliver(&taken.messages) {
-            Ok(true) => break Ok(()),
-            Ok(false) => {}
-            Err(e) => break Err(e),
+
+    /// Takes what the filter wants, hands it to `deliver` (which says when to stop), then
+    /// sleeps until an event, a rescan tick, the deadline or a signal.
+    fn listen(
+        self,
+        ctx: &Context,
+        me: &Name,
+        poll: Option<Duration>,
+        timeout: Option<Duration>,
+        mut deliver: impl FnMut(&[Message]) -> Result<bool, CliError>,
+        filter: impl Fn(usize) -> Filter,
+    ) -> Result<(), CliError> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        ctx.bridge.ensure_mailbox(me)?;
+        let tx = self.tx.clone();
+        let watcher = InboxWatcher::start(&ctx.bridge.inbox_dir(me), poll, move || {
+            let _ = tx.send(Wake::Changed);
+        })?;
+        if let (Mode::Polling(every, why), None) = (&watcher.mode, poll) {
+            eprintln!(
+                "cc2cc: polling every {}: {why}",
+                humantime::format_duration(*every)
+            );
         }
-        if let Err(e) = sleep(&rx, watcher.interval(), deadline) {
-            break Err(e);
-        }
-    };
-    signals.close();
-    result
+        let mut reported = HashSet::new();
+        let mut handed_out = 0;
+        let result = loop {
+            let taken = ctx
+                .bridge
+                .take(me, &filter(handed_out), false, &|f| reported.contains(f));
+            super::report_problems(&taken.problems, &taken.expired);
+            reported.extend(taken.problems.iter().map(|p| p.file().to_owned()));
+            handed_out += taken.messages.len();
+            match deliver(&taken.messages) {
+                Ok(true) => break Ok(()),
+                Ok(false) => {}
+                Err(e) => break Err(e),
+            }
+            if let Err(e) = sleep(&self.rx, watcher.interval(), deadline) {
+                break Err(e);
+            }
+        };
+        self.signals.close();
+        result
+    }
 }
 
 enum Wake {

@@ -7,3 +7,4 @@ mod badinput;
 mod cli;
 mod compat;
 mod generated;
+mod watch;

@@ -379,7 +379,11 @@ impl Bridge {
                 }),
             }
         }
-        found.sort_by(|a, b| a.message.sort_key().cmp(&b.message.sort_key()));
+        // The key parses the id; compute it once per message, not once per comparison.
+        found.sort_by_cached_key(|e| {
+            let (ms, id) = e.message.sort_key();
+            (ms, id.to_owned())
+        });
         (found, problems)
     }
 

@@ -126,9 +126,10 @@ impl Bridge {
 
     /// True when a process holds `name`'s presence lock.
     fn lock_held(&self, name: &Name) -> bool {
+        // O_NONBLOCK: a FIFO planted under the lock's name must not hang `list`.
         let Ok(f) = OpenOptions::new()
             .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
             .open(self.lock_path(name))
         else {
             return false;

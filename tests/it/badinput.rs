@@ -351,3 +351,65 @@ fn wait_timeout_exits_124_and_the_message_stays_queued() {
     );
     assert_eq!(env.files("to-b/inbox"), [format!("{id}.json")]);
 }
+
+#[test]
+fn a_damaged_status_directory_never_blocks_or_leaks() {
+    let env = TestEnv::new();
+    env.cmd(&["register", "ok"]).assert().success();
+    let status = env.path("status");
+    std::fs::create_dir(&status).unwrap();
+    let mkfifo = |name: &str| {
+        let path = std::ffi::CString::new(status.join(name).to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    };
+    mkfifo("fifo.lock");
+    mkfifo("pipe-heartbeat.json");
+    symlink("/etc/passwd", status.join("link-heartbeat.json")).unwrap();
+    symlink("/etc/passwd", status.join("link.lock")).unwrap();
+    std::fs::create_dir(status.join("dir.lock")).unwrap();
+    std::fs::create_dir(status.join("dir-heartbeat.json")).unwrap();
+    std::fs::write(status.join("bin-heartbeat.json"), [0u8, 255, 1, 2]).unwrap();
+    std::fs::write(
+        status.join("huge-heartbeat.json"),
+        vec![b' '; 10 * 1024 * 1024],
+    )
+    .unwrap();
+    std::fs::write(
+        status.join("types-heartbeat.json"),
+        r#"{"status": 5, "heartbeat": [], "pid": "x", "host": {}}"#,
+    )
+    .unwrap();
+
+    for args in [
+        vec!["list", "--json"],
+        vec!["--as", "ok", "whoami"],
+        vec!["--as", "ok", "broadcast", "--include-offline", "hi"],
+    ] {
+        let out = env
+            .cmd(&args)
+            .timeout(Duration::from_secs(10))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!all.contains("root:"), "{args:?}: links are never followed");
+    }
+    let agents = json_lines(&env.cmd(&["list", "--json"]).output().unwrap());
+    let names: Vec<&str> = agents.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["bin", "dir", "fifo", "huge", "link", "ok", "pipe", "types"]
+    );
+    assert!(
+        agents.iter().all(|a| a["status"] == "offline"),
+        "{agents:?}"
+    );
+    // The name behind a FIFO lock can still come online and go.
+    let out = env
+        .as_("fifo", &["watch", "--timeout", "200ms"])
+        .timeout(Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+}

@@ -7,4 +7,5 @@ mod badinput;
 mod cli;
 mod compat;
 mod generated;
+mod props;
 mod watch;

@@ -7,5 +7,6 @@ mod badinput;
 mod cli;
 mod compat;
 mod generated;
+mod perms;
 mod props;
 mod watch;

@@ -37,7 +37,12 @@ impl TestEnv {
 
     /// `cc2cc ARGS` with only the variables a test chooses.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// As [`TestEnv::cmd`], as a std `Command`: for long-running children driven over pipes.
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(BIN);
         c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
@@ -74,8 +79,8 @@ impl TestEnv {
     }
 
     pub fn read_json(&self, rel: &str) -> Value {
-        let text = std::fs::read_to_string(self.path(rel))
-            .unwrap_or_else(|e| panic!("read {rel}: {e}"));
+        let text =
+            std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {rel}: {e}"))
     }
 

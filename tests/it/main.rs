@@ -5,3 +5,4 @@ mod env;
 
 mod cli;
 mod compat;
+mod mcp;

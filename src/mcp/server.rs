@@ -20,6 +20,13 @@ use super::{Agent, handshake, log, push, tools};
 /// Frames waiting to be served; a client that writes faster than we answer blocks on its pipe
 /// instead of growing our memory.
 const QUEUE: usize = 16;
+/// Events served in a row before the timers get a turn, so a busy client cannot starve the
+/// heartbeat.
+const BURST: usize = 64;
+/// How long after a signal the loop may take to shut down cleanly. Past it (a write blocked on
+/// a client that stopped reading), the process exits anyway; the kernel drops the presence lock,
+/// so the agent still shows offline at once.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 pub enum Event {
     Frame(Frame),
@@ -111,7 +118,8 @@ impl<W: Write> Server<W> {
                 // Unreachable while we hold a sender; treat it like the end of input.
                 Err(RecvTimeoutError::Disconnected) => return Stop::StdinClosed,
             };
-            // Serve everything already queued before the (costlier) timers and scans.
+            // Serve what is already queued before the (costlier) timers and scans.
+            let mut served = 0;
             while let Some(e) = event {
                 if let Some(stop) = self.handle(e) {
                     return stop;
@@ -119,7 +127,12 @@ impl<W: Write> Server<W> {
                 if self.stdout_closed {
                     return Stop::StdoutClosed;
                 }
-                event = rx.try_recv().ok();
+                served += 1;
+                event = if served < BURST {
+                    rx.try_recv().ok()
+                } else {
+                    None
+                };
             }
             let now = Instant::now();
             if now >= next_beat {
@@ -400,6 +413,13 @@ fn forward_signals(tx: SyncSender<Event>) -> Result<signal_hook::iterator::Handl
     let handle = signals.handle();
     std::thread::spawn(move || {
         for sig in signals.forever() {
+            std::thread::spawn(move || {
+                std::thread::sleep(SHUTDOWN_GRACE);
+                log::error(format_args!(
+                    "still running {SHUTDOWN_GRACE:?} after signal {sig}; exiting without the offline heartbeat"
+                ));
+                std::process::exit(128 + sig);
+            });
             let _ = tx.send(Event::Signal(sig));
         }
     });

@@ -978,6 +978,48 @@ fn signals_exit_with_an_offline_heartbeat() {
 }
 
 #[test]
+fn a_signal_ends_the_server_even_when_the_client_stopped_reading() {
+    let env = TestEnv::new();
+    for i in 0..1000 {
+        let id = format!("msg-bulk-{i:04}");
+        put_message(
+            &env,
+            "brave-fox",
+            &id,
+            "calm-owl",
+            "2026-01-01T00:00:00.000Z",
+            Value::Null,
+        );
+    }
+    let (mut child, stderr) = spawn(&env, Some("brave-fox"), &[]);
+    let mut stdin = child.stdin.take().unwrap();
+    let _unread = child.stdout.take().unwrap(); // open, never read: the pushes fill the pipe
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-06-18"}}}}"#
+    )
+    .unwrap();
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300)); // let it block on the full pipe
+    // SAFETY: kill has no memory-safety preconditions; the pid is our live child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = wait_exit(&mut child, &stderr);
+    assert_eq!(status.code(), Some(143), "{}", stderr.lock().unwrap());
+    assert_eq!(
+        env.cmd(&["list", "--json"])
+            .output()
+            .map(|o| json_lines(&o))
+            .unwrap()[0]["status"],
+        "offline",
+        "the lock went with the process"
+    );
+}
+
+#[test]
 fn a_generated_name_is_used_when_none_is_given() {
     let env = TestEnv::new();
     let mut c = McpClient::start_with(&env, None, &[]);

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
 use crate::bridge::presence::HEARTBEAT_EVERY;
@@ -360,15 +360,12 @@ fn guarded(
 /// Watches the agent's inbox, falling back to polling when events cannot be had.
 fn start_watcher(agent: &Agent, poll: Option<Duration>, tx: &SyncSender<Event>) -> InboxWatcher {
     let dir = agent.bridge.inbox_dir(agent.name());
-    let notify = |tx: SyncSender<Event>| {
-        move || match tx.try_send(Event::InboxChanged) {
-            // A full queue is busy with requests; the rescan timer catches up.
-            Ok(()) | Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {}
-        }
-    };
-    let watcher = InboxWatcher::start(&dir, poll, notify(tx.clone())).unwrap_or_else(|e| {
+    // A full queue means the loop is busy and will rescan anyway; at worst a dropped hint waits
+    // for the rescan timer.
+    let on_change = |tx: SyncSender<Event>| move || drop(tx.try_send(Event::InboxChanged));
+    let watcher = InboxWatcher::start(&dir, poll, on_change(tx.clone())).unwrap_or_else(|e| {
         log::warn(format_args!("{e}; polling instead"));
-        InboxWatcher::start(&dir, Some(DEFAULT_POLL), notify(tx.clone()))
+        InboxWatcher::start(&dir, Some(DEFAULT_POLL), on_change(tx.clone()))
             .unwrap_or_else(|_| unreachable!("polling needs no setup"))
     });
     match &watcher.mode {

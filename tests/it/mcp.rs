@@ -14,6 +14,10 @@ use crate::env::*;
 /// Only to keep a broken test from hanging; nothing here measures speed.
 const TIMEOUT: Duration = Duration::from_secs(10);
 const CHANNEL: &str = "notifications/claude/channel";
+/// The handshake as raw lines, for tests that drive the pipes by hand.
+const INITIALIZE: &[u8] =
+    b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\"}}\n";
+const INITIALIZED: &[u8] = b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
 
 /// A running `serve-mcp` with its stdout parsed line by line on a reader thread.
 struct McpClient {
@@ -875,20 +879,12 @@ fn wake_falls_back_to_the_inbox_when_the_push_cannot_be_written() {
     let (mut child, stderr) = spawn(&env, Some("brave-fox"), &[]);
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    writeln!(
-        stdin,
-        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-06-18"}}}}"#
-    )
-    .unwrap();
+    stdin.write_all(INITIALIZE).unwrap();
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
     assert!(line.contains("\"result\""), "{line}");
     drop(stdout); // Claude Code went away: the wake push cannot be written
-    writeln!(
-        stdin,
-        r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
-    )
-    .unwrap();
+    stdin.write_all(INITIALIZED).unwrap();
     let status = wait_exit(&mut child, &stderr);
     assert!(status.success(), "{status}: {}", stderr.lock().unwrap());
     let inbox = env.files("to-brave-fox/inbox");
@@ -994,16 +990,8 @@ fn a_signal_ends_the_server_even_when_the_client_stopped_reading() {
     let (mut child, stderr) = spawn(&env, Some("brave-fox"), &[]);
     let mut stdin = child.stdin.take().unwrap();
     let _unread = child.stdout.take().unwrap(); // open, never read: the pushes fill the pipe
-    writeln!(
-        stdin,
-        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-06-18"}}}}"#
-    )
-    .unwrap();
-    writeln!(
-        stdin,
-        r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
-    )
-    .unwrap();
+    stdin.write_all(INITIALIZE).unwrap();
+    stdin.write_all(INITIALIZED).unwrap();
     std::thread::sleep(Duration::from_millis(300)); // let it block on the full pipe
     // SAFETY: kill has no memory-safety preconditions; the pid is our live child.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);

@@ -454,6 +454,6 @@ fn remove_if_stale(path: &Path) {
 }
 
 /// Readers ignore dot files (temp files in flight) and anything not named `*.json`.
-fn is_message_file(file: &str) -> bool {
+pub(crate) fn is_message_file(file: &str) -> bool {
     !file.starts_with('.') && file.ends_with(".json")
 }

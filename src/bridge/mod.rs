@@ -5,6 +5,7 @@ pub mod clock;
 pub mod crypto;
 mod error;
 pub mod fsutil;
+pub mod identity;
 pub mod ids;
 pub mod mailbox;
 pub mod message;
@@ -14,6 +15,7 @@ pub mod presence;
 pub mod watch;
 
 pub use error::{Error, Result};
+pub use identity::Renamed;
 pub use mailbox::{Envelope, Filter, Problem, Taken};
 pub use message::{Draft, Message};
 pub use presence::{AgentInfo, Presence};

@@ -37,7 +37,12 @@ impl TestEnv {
 
     /// `cc2cc ARGS` with only the variables a test chooses.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// As [`TestEnv::cmd`], as a std `Command`: for long-running children driven over pipes.
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(BIN);
         c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())

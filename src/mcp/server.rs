@@ -1,0 +1,437 @@
+//! The serving loop. A stdin reader thread, the inbox watcher's callback and a signal thread
+//! feed one channel; one loop owns the only stdout writer, answers requests in order, pushes new
+//! mail, keeps the heartbeat and rescans on a timer.
+
+use serde_json::{Map, Value, json};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use std::io::{self, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::time::{Duration, Instant};
+
+use crate::bridge::presence::HEARTBEAT_EVERY;
+use crate::bridge::watch::{DEFAULT_POLL, InboxWatcher, Mode};
+use crate::bridge::{Draft, Name};
+use crate::error::{CliError, ExitCode};
+
+use super::rpc::{self, Frame, Incoming, LineReader, RpcError};
+use super::{Agent, handshake, log, push, tools};
+
+/// Frames waiting to be served; a client that writes faster than we answer blocks on its pipe
+/// instead of growing our memory.
+const QUEUE: usize = 16;
+/// Events served in a row before the timers get a turn, so a busy client cannot starve the
+/// heartbeat.
+const BURST: usize = 64;
+/// How long after a signal the loop may take to shut down cleanly. Past it (a write blocked on
+/// a client that stopped reading), the process exits anyway; the kernel drops the presence lock,
+/// so the agent still shows offline at once.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+pub enum Event {
+    Frame(Frame),
+    StdinClosed,
+    StdinFailed(io::Error),
+    InboxChanged,
+    Signal(i32),
+}
+
+enum Stop {
+    StdinClosed,
+    StdinFailed,
+    StdoutClosed,
+    Signal(i32),
+}
+
+pub struct Server<W: Write> {
+    agent: Agent,
+    out: W,
+    events: SyncSender<Event>,
+    watcher: InboxWatcher,
+    poll: Option<Duration>,
+    line_limit: usize,
+    initialized: bool,
+    woken: bool,
+    scan_due: bool,
+    stdout_closed: bool,
+}
+
+/// Serves on stdin/stdout until stdin ends, stdout closes or a signal comes; then writes the
+/// offline heartbeat.
+pub fn serve(agent: Agent, poll: Option<Duration>, line_limit: usize) -> Result<(), CliError> {
+    let (tx, rx) = mpsc::sync_channel(QUEUE);
+    let signals = forward_signals(tx.clone())?;
+    read_stdin(tx.clone(), line_limit);
+    let watcher = start_watcher(&agent, poll, &tx);
+    let mut server = Server {
+        agent,
+        out: io::stdout().lock(),
+        events: tx,
+        watcher,
+        poll,
+        line_limit,
+        initialized: false,
+        woken: false,
+        scan_due: true,
+        stdout_closed: false,
+    };
+    let stop = server.run(&rx);
+    signals.close();
+    let (why, outcome) = match stop {
+        Stop::StdinClosed => ("shutdown via stdin EOF", Ok(())),
+        Stop::StdoutClosed => ("shutdown: stdout closed", Ok(())),
+        Stop::StdinFailed => (
+            "shutdown: cannot read stdin",
+            Err(CliError::failed("cannot read standard input")),
+        ),
+        Stop::Signal(sig) => (
+            match sig {
+                SIGINT => "shutdown via SIGINT",
+                SIGHUP => "shutdown via SIGHUP",
+                _ => "shutdown via SIGTERM",
+            },
+            Err(CliError::Signalled(if sig == SIGINT {
+                ExitCode::Interrupted
+            } else {
+                ExitCode::Terminated
+            })),
+        ),
+    };
+    log::info(format_args!("{} {why}", server.agent.name()));
+    if let Err(e) = server.agent.presence.leave(why) {
+        log::warn(format_args!("cannot write the offline heartbeat: {e}"));
+    }
+    outcome
+}
+
+impl<W: Write> Server<W> {
+    fn run(&mut self, rx: &Receiver<Event>) -> Stop {
+        let mut next_beat = Instant::now() + HEARTBEAT_EVERY;
+        let mut next_scan = Instant::now() + self.watcher.interval();
+        loop {
+            let wait = next_beat
+                .min(next_scan)
+                .saturating_duration_since(Instant::now());
+            let mut event = match rx.recv_timeout(wait) {
+                Ok(e) => Some(e),
+                Err(RecvTimeoutError::Timeout) => None,
+                // Unreachable while we hold a sender; treat it like the end of input.
+                Err(RecvTimeoutError::Disconnected) => return Stop::StdinClosed,
+            };
+            // Serve what is already queued before the (costlier) timers and scans.
+            let mut served = 0;
+            while let Some(e) = event {
+                if let Some(stop) = self.handle(e) {
+                    return stop;
+                }
+                if self.stdout_closed {
+                    return Stop::StdoutClosed;
+                }
+                served += 1;
+                event = if served < BURST {
+                    rx.try_recv().ok()
+                } else {
+                    None
+                };
+            }
+            let now = Instant::now();
+            if now >= next_beat {
+                if let Err(e) = self.agent.presence.beat() {
+                    log::warn(format_args!("cannot write the heartbeat: {e}"));
+                }
+                next_beat = now + HEARTBEAT_EVERY;
+            }
+            if now >= next_scan {
+                self.scan_due = true;
+                next_scan = now + self.watcher.interval();
+            }
+            if self.scan_due && self.initialized {
+                self.scan_due = false;
+                self.push_new_mail();
+            }
+            if self.stdout_closed {
+                return Stop::StdoutClosed;
+            }
+        }
+    }
+
+    fn handle(&mut self, event: Event) -> Option<Stop> {
+        match event {
+            Event::Frame(Frame::Line(line)) => {
+                if !line.iter().all(u8::is_ascii_whitespace) {
+                    self.serve_line(&line);
+                }
+            }
+            Event::Frame(Frame::TooLong) => {
+                let error = RpcError::new(
+                    rpc::INVALID_REQUEST,
+                    format!(
+                        "invalid request: line longer than {} bytes; skipped up to the next newline",
+                        self.line_limit
+                    ),
+                );
+                log::warn(&error.message);
+                self.write(&rpc::error(Value::Null, &error));
+            }
+            Event::StdinClosed => return Some(Stop::StdinClosed),
+            Event::StdinFailed(e) => {
+                log::error(format_args!("cannot read standard input: {e}"));
+                return Some(Stop::StdinFailed);
+            }
+            Event::InboxChanged => self.scan_due = true,
+            Event::Signal(sig) => return Some(Stop::Signal(sig)),
+        }
+        None
+    }
+
+    fn serve_line(&mut self, line: &[u8]) {
+        match rpc::parse(line) {
+            Err(rejected) => {
+                log::debug(format_args!("rejected input: {}", rejected.error.message));
+                self.write(&rpc::error(rejected.id, &rejected.error));
+            }
+            Ok(Incoming::Response) => log::debug("ignored a response: we send no requests"),
+            Ok(Incoming::Notification { method, .. }) => self.notified(&method),
+            Ok(Incoming::Request { id, method, params }) => {
+                let reply = match guarded(&method, || self.dispatch(&method, params)) {
+                    Ok(result) => rpc::result(id, result),
+                    Err(error) => rpc::error(id, &error),
+                };
+                self.write(&reply);
+            }
+        }
+    }
+
+    fn dispatch(&mut self, method: &str, params: Option<Value>) -> Result<Value, RpcError> {
+        match method {
+            "initialize" => {
+                let params = rpc::params_object(params)?;
+                let result = handshake::initialize(&params, self.agent.name())?;
+                log::info(format_args!(
+                    "initialize from {} (protocol {}), serving as {}",
+                    params
+                        .get("clientInfo")
+                        .and_then(|c| c.get("name"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("an unnamed client"),
+                    result["protocolVersion"].as_str().unwrap_or_default(),
+                    self.agent.name()
+                ));
+                Ok(result)
+            }
+            "ping" => Ok(json!({})),
+            "tools/list" => Ok(tools::list()),
+            "tools/call" => {
+                let params = rpc::params_object(params)?;
+                let name = match params.get("name") {
+                    Some(Value::String(n)) => n.as_str(),
+                    Some(other) => {
+                        return Err(RpcError::invalid_params(format!(
+                            "tools/call: name must be a string, got {}",
+                            rpc::type_name(other)
+                        )));
+                    }
+                    None => return Err(RpcError::invalid_params("tools/call: name is required")),
+                };
+                let empty = Map::new();
+                let arguments = match params.get("arguments") {
+                    None | Some(Value::Null) => &empty,
+                    Some(Value::Object(a)) => a,
+                    Some(other) => {
+                        return Err(RpcError::invalid_params(format!(
+                            "tools/call: arguments must be an object, got {}",
+                            rpc::type_name(other)
+                        )));
+                    }
+                };
+                let before = self.agent.name().clone();
+                let result = tools::call(&mut self.agent, name, arguments);
+                if *self.agent.name() != before {
+                    self.renamed(&before);
+                }
+                Ok(result)
+            }
+            _ => Err(RpcError::new(
+                rpc::METHOD_NOT_FOUND,
+                format!(
+                    "method not found: {}",
+                    method.chars().take(100).collect::<String>()
+                ),
+            )),
+        }
+    }
+
+    fn notified(&mut self, method: &str) {
+        match method {
+            "notifications/initialized" => {
+                self.initialized = true;
+                if !self.woken {
+                    self.woken = true;
+                    self.wake();
+                }
+            }
+            // Every request is answered before the next is read, so there is nothing to cancel.
+            "notifications/cancelled" => {}
+            other => log::debug(format_args!("ignored notification {other}")),
+        }
+    }
+
+    /// Tells the session its name, once. If the push cannot be written the same words go into
+    /// our own inbox, where the next tool result or session finds them; never both.
+    fn wake(&mut self) {
+        let name = self.agent.name().clone();
+        if self.write(&push::wake_notification(&name)) {
+            return;
+        }
+        let mut draft = Draft::new(name.as_str(), &push::wake_text(&name));
+        draft.kind = "status".into();
+        match self.agent.bridge.send(&name, draft) {
+            Ok(msg) => {
+                self.agent.pushed.insert(&msg.id);
+                log::warn(format_args!(
+                    "wake push failed; left it in the inbox as {}",
+                    msg.id
+                ));
+            }
+            Err(e) => log::error(format_args!("wake push failed and so did the inbox: {e}")),
+        }
+    }
+
+    fn push_new_mail(&mut self) {
+        let name = self.agent.name().clone();
+        let (due, problems) = self.agent.pushed.due(&self.agent.bridge, &name);
+        self.agent.note(&problems, &[]);
+        if due.is_empty() {
+            return;
+        }
+        let rule = push::rule(&self.agent.bridge);
+        log::debug(format_args!("pushing {} message(s)", due.len()));
+        for m in &due {
+            if !self.write(&push::message_notification(m, rule.as_deref())) {
+                return;
+            }
+        }
+    }
+
+    fn renamed(&mut self, old: &Name) {
+        log::info(format_args!("renamed {old} to {}", self.agent.name()));
+        self.watcher = start_watcher(&self.agent, self.poll, &self.events);
+        self.scan_due = true;
+    }
+
+    /// Writes one JSON-RPC message as one line. False once stdout is gone (the client left).
+    fn write(&mut self, message: &Value) -> bool {
+        if self.stdout_closed {
+            return false;
+        }
+        let mut line = serde_json::to_vec(message).unwrap_or_default();
+        line.push(b'\n');
+        match self.out.write_all(&line).and_then(|()| self.out.flush()) {
+            Ok(()) => true,
+            Err(e) => {
+                log::info(format_args!("cannot write to stdout: {e}"));
+                self.stdout_closed = true;
+                false
+            }
+        }
+    }
+}
+
+/// Runs one request's handler so that a panic in it becomes an internal error for that request
+/// alone.
+fn guarded(
+    method: &str,
+    handler: impl FnOnce() -> Result<Value, RpcError>,
+) -> Result<Value, RpcError> {
+    catch_unwind(AssertUnwindSafe(handler)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        log::error(format_args!("bug: {method} panicked: {what}"));
+        Err(RpcError::new(
+            rpc::INTERNAL_ERROR,
+            format!("internal error in {method} (a bug in cc2cc): {what}"),
+        ))
+    })
+}
+
+/// Watches the agent's inbox, falling back to polling when events cannot be had.
+fn start_watcher(agent: &Agent, poll: Option<Duration>, tx: &SyncSender<Event>) -> InboxWatcher {
+    let dir = agent.bridge.inbox_dir(agent.name());
+    // A full queue means the loop is busy and will rescan anyway; at worst a dropped hint waits
+    // for the rescan timer.
+    let on_change = |tx: SyncSender<Event>| move || drop(tx.try_send(Event::InboxChanged));
+    let watcher = InboxWatcher::start(&dir, poll, on_change(tx.clone())).unwrap_or_else(|e| {
+        log::warn(format_args!("{e}; polling instead"));
+        InboxWatcher::start(&dir, Some(DEFAULT_POLL), on_change(tx.clone()))
+            .unwrap_or_else(|_| unreachable!("polling needs no setup"))
+    });
+    match &watcher.mode {
+        Mode::Events => log::info(format_args!("watching {} for events", dir.display())),
+        Mode::Polling(every, why) => {
+            let msg = format!(
+                "polling {} every {}: {why}",
+                dir.display(),
+                humantime::format_duration(*every)
+            );
+            if poll.is_some() {
+                log::info(msg)
+            } else {
+                log::warn(msg)
+            }
+        }
+    }
+    watcher
+}
+
+fn read_stdin(tx: SyncSender<Event>, limit: usize) {
+    std::thread::spawn(move || {
+        let stdin = io::stdin();
+        let mut reader = LineReader::new(stdin.lock(), limit);
+        loop {
+            let event = match reader.next_frame() {
+                Ok(Some(frame)) => Event::Frame(frame),
+                Ok(None) => Event::StdinClosed,
+                Err(e) => Event::StdinFailed(e),
+            };
+            let last = !matches!(event, Event::Frame(_));
+            if tx.send(event).is_err() || last {
+                return;
+            }
+        }
+    });
+}
+
+fn forward_signals(tx: SyncSender<Event>) -> Result<signal_hook::iterator::Handle, CliError> {
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+        .map_err(|e| CliError::failed(format!("cannot handle signals: {e}")))?;
+    let handle = signals.handle();
+    std::thread::spawn(move || {
+        for sig in signals.forever() {
+            std::thread::spawn(move || {
+                std::thread::sleep(SHUTDOWN_GRACE);
+                log::error(format_args!(
+                    "still running {SHUTDOWN_GRACE:?} after signal {sig}; exiting without the offline heartbeat"
+                ));
+                std::process::exit(128 + sig);
+            });
+            let _ = tx.send(Event::Signal(sig));
+        }
+    });
+    Ok(handle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_handler_becomes_an_internal_error() {
+        let err = guarded("tools/call", || panic!("boom")).unwrap_err();
+        assert_eq!(err.code, rpc::INTERNAL_ERROR);
+        assert!(err.message.contains("boom"), "{}", err.message);
+        assert_eq!(guarded("ping", || Ok(json!({}))), Ok(json!({})));
+    }
+}

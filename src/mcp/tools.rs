@@ -1,0 +1,421 @@
+//! The tool table: names, descriptions and input schemas as the original server had them, each
+//! tool a thin call into the bridge library. Failures become results with `isError: true` and a
+//! message the model can act on; every result carries the pending mail.
+
+use serde_json::{Map, Value, json};
+
+use crate::bridge::message::{PRIORITIES, TYPES};
+use crate::bridge::{Draft, Error, Message, Name};
+
+use super::{Agent, delivery};
+
+struct Tool {
+    name: &'static str,
+    description: &'static str,
+    schema: fn() -> Value,
+    run: fn(&mut Agent, &Args) -> Result<String, String>,
+}
+
+const CHECK_INBOX: &str = "check_inbox";
+
+const TOOLS: &[Tool] = &[
+    Tool {
+        name: "whoami",
+        description: "Your agent name on the cc2cc bridge, since when you are online, the bridge \
+                      directory and which agents are online (JSON).",
+        schema: no_arguments,
+        run: whoami,
+    },
+    Tool {
+        name: "list_agents",
+        description: "Every known agent with status online/offline, last heartbeat, whether it is \
+                      you, and how many messages wait for it (JSON array).",
+        schema: no_arguments,
+        run: list_agents,
+    },
+    Tool {
+        name: "send",
+        description: "Send a message to one agent. An offline agent gets it when it comes online. \
+                      Returns the new message's id.",
+        schema: send_schema,
+        run: send,
+    },
+    Tool {
+        name: "broadcast",
+        description: "Send one message to every other online agent. Returns the id of each \
+                      message written.",
+        schema: broadcast_schema,
+        run: broadcast,
+    },
+    Tool {
+        name: "reply",
+        description: "Answer a message you received: it goes to that message's sender, linked by \
+                      msg_id (a reply to a task is a response). Returns the new message's id.",
+        schema: reply_schema,
+        run: reply,
+    },
+    Tool {
+        name: CHECK_INBOX,
+        description: "Return the messages waiting for you, oldest first, and mark them read.",
+        schema: no_arguments,
+        run: check_inbox,
+    },
+    Tool {
+        name: "register",
+        description: "Change your agent name. Pending messages move to the new name and online \
+                      agents are told.",
+        schema: register_schema,
+        run: register,
+    },
+];
+
+/// The `tools/list` result.
+pub fn list() -> Value {
+    let tools: Vec<Value> = TOOLS
+        .iter()
+        .map(|t| json!({"name": t.name, "description": t.description, "inputSchema": (t.schema)()}))
+        .collect();
+    json!({ "tools": tools })
+}
+
+/// Runs one tool and builds its `tools/call` result, with any pending mail appended (claimed,
+/// so it is handed out exactly once). `check_inbox` returns the mail as its own text instead.
+pub fn call(agent: &mut Agent, name: &str, arguments: &Map<String, Value>) -> Value {
+    let outcome = match TOOLS.iter().find(|t| t.name == name) {
+        Some(tool) => (tool.run)(
+            agent,
+            &Args {
+                tool: tool.name,
+                map: arguments,
+            },
+        ),
+        None => Err(format!(
+            "unknown tool {:?}; the cc2cc tools are {}",
+            name.chars().take(64).collect::<String>(),
+            TOOLS.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
+        )),
+    };
+    let (text, is_error) = match outcome {
+        Ok(text) => (text, false),
+        Err(text) => (text, true),
+    };
+    let mut content = vec![json!({"type": "text", "text": text})];
+    if name != CHECK_INBOX
+        && let (Some(mail), _) = delivery::deliver(agent)
+    {
+        content.push(json!({"type": "text", "text": mail}));
+    }
+    json!({"content": content, "isError": is_error})
+}
+
+/// A tool's arguments, with errors that name the tool and the argument.
+struct Args<'a> {
+    tool: &'static str,
+    map: &'a Map<String, Value>,
+}
+
+impl Args<'_> {
+    fn optional(&self, key: &str) -> Result<Option<&str>, String> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(format!(
+                "{}: `{key}` must be a string, got {}",
+                self.tool,
+                super::rpc::type_name(other)
+            )),
+        }
+    }
+
+    fn required(&self, key: &str, what: &str) -> Result<&str, String> {
+        self.optional(key)?
+            .ok_or_else(|| format!("{}: `{key}` is required ({what})", self.tool))
+    }
+
+    fn text(&self) -> Result<&str, String> {
+        let text = self.required("text", "the message text")?;
+        if text.trim().is_empty() {
+            return Err(format!("{}: `text` is empty; nothing was sent", self.tool));
+        }
+        Ok(text)
+    }
+
+    fn name(&self, key: &str, what: &str) -> Result<Name, String> {
+        Name::new(self.required(key, what)?).map_err(|e| format!("{}: {}", self.tool, explain(&e)))
+    }
+
+    fn one_of(&self, key: &str, allowed: &[&str], default: &str) -> Result<String, String> {
+        match self.optional(key)? {
+            None => Ok(default.into()),
+            Some(v) if allowed.contains(&v) => Ok(v.into()),
+            Some(v) => Err(format!(
+                "{}: `{key}` is {:?}; use one of {}",
+                self.tool,
+                v.chars().take(32).collect::<String>(),
+                allowed.join(", ")
+            )),
+        }
+    }
+}
+
+/// A library error as the model should read it: what failed and what to do instead.
+fn explain(e: &Error) -> String {
+    let hint = match e {
+        Error::InvalidName { .. } => Some(
+            "agent names are 1-31 characters of a-z, 0-9 and '-'; list_agents shows the known ones",
+        ),
+        Error::UnknownMessage { .. } | Error::InvalidId(_) => {
+            Some("use the msg_id of a message you received (from a <channel> tag or check_inbox)")
+        }
+        Error::TooLarge { .. } => Some("send a shorter text, or split it into several messages"),
+        Error::NameTaken { .. } => Some("a live agent uses that name; pick another"),
+        _ => None,
+    };
+    match hint {
+        Some(h) => format!("{e}. Hint: {h}."),
+        None => e.to_string(),
+    }
+}
+
+fn no_arguments() -> Value {
+    json!({"type": "object", "properties": {}})
+}
+
+fn priority_schema() -> Value {
+    json!({"type": "string", "enum": PRIORITIES, "description": "Default: normal"})
+}
+
+fn text_schema() -> Value {
+    json!({"type": "string", "description": "The message text"})
+}
+
+fn send_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "to": {"type": "string", "description": "Recipient's agent name (see list_agents)"},
+            "text": text_schema(),
+            "type": {
+                "type": "string",
+                "enum": TYPES,
+                "description": "message (default), task (asks for work and a response), response or status",
+            },
+            "priority": priority_schema(),
+        },
+        "required": ["to", "text"],
+    })
+}
+
+fn broadcast_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {"text": text_schema(), "priority": priority_schema()},
+        "required": ["text"],
+    })
+}
+
+fn reply_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "msg_id": {"type": "string", "description": "The id of the message you answer (the msg_id attribute)"},
+            "text": text_schema(),
+            "priority": priority_schema(),
+        },
+        "required": ["msg_id", "text"],
+    })
+}
+
+fn register_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "New agent name: 1-31 characters of a-z, 0-9 and '-'"},
+        },
+        "required": ["name"],
+    })
+}
+
+fn whoami(agent: &mut Agent, _: &Args) -> Result<String, String> {
+    let bridge = &agent.bridge;
+    let online: Vec<String> = bridge
+        .online_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    Ok(pretty(&json!({
+        "name": agent.name().as_str(),
+        "online_since": agent.presence.since(),
+        "bridge_dir": bridge.root(),
+        "online_agents": online,
+    })))
+}
+
+fn list_agents(agent: &mut Agent, _: &Args) -> Result<String, String> {
+    let bridge = &agent.bridge;
+    let agents: Vec<Value> = bridge
+        .agents()
+        .into_iter()
+        .map(|a| {
+            json!({
+                "name": a.name.as_str(),
+                "status": if a.online { "online" } else { "offline" },
+                "last_seen": a.last_seen,
+                "is_self": a.name == *agent.name(),
+                "pending": bridge.pending_count(&a.name),
+            })
+        })
+        .collect();
+    Ok(pretty(&Value::Array(agents)))
+}
+
+fn send(agent: &mut Agent, args: &Args) -> Result<String, String> {
+    let to = args.name("to", "the recipient's agent name")?;
+    let mut draft = Draft::new(to.as_str(), args.text()?);
+    draft.kind = args.one_of("type", &TYPES, "message")?;
+    draft.priority = args.one_of("priority", &PRIORITIES, "normal")?;
+    let msg = send_one(agent, draft).map_err(|e| format!("send: {e}"))?;
+    Ok(format!(
+        "Sent {} to {}.{}",
+        msg.id,
+        msg.to,
+        offline_note(agent, &to)
+    ))
+}
+
+fn broadcast(agent: &mut Agent, args: &Args) -> Result<String, String> {
+    let text = args.text()?;
+    let priority = args.one_of("priority", &PRIORITIES, "normal")?;
+    let targets = agent.bridge.broadcast_targets(agent.name(), false);
+    if targets.is_empty() {
+        return Ok("No other agent is online; nothing was sent. \
+                   Use send to queue a message for an offline agent."
+            .into());
+    }
+    let mut lines = Vec::new();
+    let mut failed = 0;
+    for to in &targets {
+        let mut draft = Draft::new(to.as_str(), text);
+        draft.priority = priority.clone();
+        match send_one(agent, draft) {
+            Ok(msg) => lines.push(format!("- {} to {}", msg.id, msg.to)),
+            Err(e) => {
+                failed += 1;
+                lines.push(format!("- failed for {to}: {e}"));
+            }
+        }
+    }
+    let head = format!(
+        "Broadcast to {} of {} online agents:",
+        targets.len() - failed,
+        targets.len()
+    );
+    let text = format!("{head}\n{}", lines.join("\n"));
+    if failed > 0 { Err(text) } else { Ok(text) }
+}
+
+fn reply(agent: &mut Agent, args: &Args) -> Result<String, String> {
+    let id = args.required("msg_id", "the id of the message you answer")?;
+    let text = args.text()?;
+    let priority = args.one_of("priority", &PRIORITIES, "normal")?;
+    let original = agent
+        .bridge
+        .find(agent.name(), id)
+        .map_err(|e| format!("reply: {}", explain(&e)))?;
+    let to = Name::new(&original.from)
+        .map_err(|e| format!("reply: cannot answer {id}: its sender {}", explain(&e)))?;
+    let mut draft = Draft::new(to.as_str(), text);
+    draft.kind = if original.kind == "task" {
+        "response"
+    } else {
+        "message"
+    }
+    .into();
+    draft.priority = priority;
+    draft.reply_to = Some(original.id);
+    let msg = send_one(agent, draft).map_err(|e| format!("reply: {e}"))?;
+    Ok(format!(
+        "Sent {} to {} in reply to {id}.{}",
+        msg.id,
+        msg.to,
+        offline_note(agent, &to)
+    ))
+}
+
+fn check_inbox(agent: &mut Agent, _: &Args) -> Result<String, String> {
+    let (mail, problems) = delivery::deliver(agent);
+    let mut text = mail.unwrap_or_else(|| format!("No pending messages for {}.", agent.name()));
+    if let Some(note) = delivery::unreadable(&problems) {
+        text.push_str("\n\n");
+        text.push_str(&note);
+    }
+    Ok(text)
+}
+
+fn register(agent: &mut Agent, args: &Args) -> Result<String, String> {
+    let new = args.name("name", "the new agent name")?;
+    let old = agent.name().clone();
+    if new == old {
+        return Ok(format!("You are already {new}."));
+    }
+    let renamed = agent
+        .bridge
+        .rename(&agent.presence, &new)
+        .map_err(|e| format!("register: {}", explain(&e)))?;
+    agent.presence = renamed.presence; // drops the old presence: its lock goes
+    let mut text = format!(
+        "You are now {new} (was {old}). Moved {} pending message{} to the new name.",
+        renamed.moved,
+        if renamed.moved == 1 { "" } else { "s" }
+    );
+    if !renamed.told.is_empty() {
+        let told: Vec<&str> = renamed.told.iter().map(Name::as_str).collect();
+        text.push_str(&format!(" Told the online agents: {}.", told.join(", ")));
+    }
+    for p in &renamed.left {
+        text.push_str(&format!("\nNot moved: {p}"));
+    }
+    Ok(text)
+}
+
+fn send_one(agent: &Agent, draft: Draft) -> Result<Message, String> {
+    agent
+        .bridge
+        .send(agent.name(), draft)
+        .map_err(|e| explain(&e))
+}
+
+fn offline_note(agent: &Agent, to: &Name) -> String {
+    if agent.bridge.is_online(to) {
+        String::new()
+    } else {
+        format!(
+            " {to} is offline: the message waits in its inbox and will be delivered when {to} \
+             comes online."
+        )
+    }
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_has_an_object_schema_naming_real_properties() {
+        for t in TOOLS {
+            let s = (t.schema)();
+            assert_eq!(s["type"], "object", "{}", t.name);
+            for r in s["required"].as_array().into_iter().flatten() {
+                assert!(
+                    s["properties"].get(r.as_str().unwrap()).is_some(),
+                    "{}",
+                    t.name
+                );
+            }
+        }
+    }
+}

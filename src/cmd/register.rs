@@ -1,6 +1,6 @@
 //! `cc2cc register [NAME]`: claim a name (a durable identity for a script) and create its mailbox.
 
-use crate::bridge::{Error, Name, names};
+use crate::bridge::{Error, Name};
 use crate::cli::RegisterArgs;
 use crate::context::Context;
 use crate::error::CliError;

@@ -361,12 +361,17 @@ impl Bridge {
                 continue;
             }
             let path = entry.path();
-            let parsed = fsutil::read_regular(&path, self.max_size)
-                .map_err(|e| e.to_string())
-                .and_then(|bytes| {
-                    serde_json::from_slice::<Message>(&bytes)
-                        .map_err(|e| format!("not a cc2cc message ({e})"))
-                });
+            let parsed = match fsutil::read_regular(&path, self.max_size) {
+                // Claimed by another reader between the listing and the read: theirs, not bad.
+                Err(fsutil::Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                    continue;
+                }
+                read => read.map_err(|e| e.to_string()),
+            }
+            .and_then(|bytes| {
+                serde_json::from_slice::<Message>(&bytes)
+                    .map_err(|e| format!("not a cc2cc message ({e})"))
+            });
             match parsed {
                 Ok(message) => found.push(Envelope {
                     message,

@@ -10,12 +10,7 @@ pub fn run(ctx: &Context, args: RegisterArgs) -> Result<(), CliError> {
     let bridge = &ctx.bridge;
     let name = match args.name {
         Some(n) => Name::new(&n)?,
-        None => {
-            let known = bridge.agents();
-            Name::new(&names::generate(|n| {
-                known.iter().any(|a| a.name.as_str() == n)
-            }))?
-        }
+        None => bridge.unused_name(),
     };
     if bridge.is_online(&name) {
         return Err(Error::NameTaken {

@@ -138,12 +138,12 @@ impl Bridge {
 
     /// Pending messages, oldest first, without claiming or expiring anything.
     pub fn pending(&self, name: &Name) -> (Vec<Envelope>, Vec<Problem>) {
-        self.scan(name, &self.inbox_dir(name), true)
+        self.scan(name, &self.inbox_dir(name), true, &|_| false)
     }
 
     /// Read history (`done/`), oldest first, decrypted.
     pub fn history(&self, name: &Name) -> (Vec<Envelope>, Vec<Problem>) {
-        let (envelopes, mut problems) = self.scan(name, &self.done_dir(name), false);
+        let (envelopes, mut problems) = self.scan(name, &self.done_dir(name), false, &|_| false);
         let mut read = Vec::with_capacity(envelopes.len());
         for env in envelopes {
             match self.decrypt(env) {
@@ -163,16 +163,14 @@ impl Bridge {
         peek: bool,
         skip: &dyn Fn(&str) -> bool,
     ) -> Taken {
-        let (envelopes, mut problems) = self.pending(name);
+        // Skipped files are not even read: a server rescanning 10,000 pushed messages stays cheap.
+        let (envelopes, mut problems) = self.scan(name, &self.inbox_dir(name), true, skip);
         let now = clock::now();
         let mut taken = Taken::default();
         let mut claimed_any = false;
         for env in envelopes {
             if filter.limit.is_some_and(|n| taken.messages.len() >= n) {
                 break;
-            }
-            if skip(&env.file) {
-                continue;
             }
             if env.message.is_expired(now) {
                 if !peek && self.expire(name, &env, now) {
@@ -338,9 +336,15 @@ impl Bridge {
         })
     }
 
-    /// Reads every message file in `dir`, oldest first. Bad files in an inbox are moved to
-    /// `bad/`; in history they are only reported.
-    fn scan(&self, name: &Name, dir: &Path, quarantine: bool) -> (Vec<Envelope>, Vec<Problem>) {
+    /// Reads every message file in `dir` that `skip` does not name, oldest first. Bad files in
+    /// an inbox are moved to `bad/`; in history they are only reported.
+    fn scan(
+        &self,
+        name: &Name,
+        dir: &Path,
+        quarantine: bool,
+        skip: &dyn Fn(&str) -> bool,
+    ) -> (Vec<Envelope>, Vec<Problem>) {
         let mut found = Vec::new();
         let mut problems = Vec::new();
         let Ok(entries) = fs::read_dir(dir) else {
@@ -357,7 +361,7 @@ impl Bridge {
                 }
                 continue;
             }
-            if !is_message_file(file) {
+            if !is_message_file(file) || skip(file) {
                 continue;
             }
             let path = entry.path();

@@ -1,6 +1,7 @@
 //! Mailboxes: deliver (Maildir write), scan (tolerant reading, quarantine), claim (exactly-once
 //! rename into `done/`), receipts, expiry, and look-up by id.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -347,24 +348,19 @@ impl Bridge {
     ) -> (Vec<Envelope>, Vec<Problem>) {
         let mut found = Vec::new();
         let mut problems = Vec::new();
-        let Ok(entries) = fs::read_dir(dir) else {
-            return (found, problems); // no mailbox yet: nothing pending
+        let Some(first) = list_messages(dir, skip, true) else {
+            return (Vec::new(), problems); // no mailbox yet: nothing pending
         };
-        for entry in entries.flatten() {
-            let os_name = entry.file_name();
-            let Some(file) = os_name.to_str() else {
-                continue;
-            };
-            if file.starts_with('.') {
-                if file.starts_with(".tmp-") {
-                    remove_if_stale(&entry.path());
-                }
-                continue;
-            }
-            if !is_message_file(file) || skip(file) {
-                continue;
-            }
-            let path = entry.path();
+        // A directory listing is not a snapshot: one taken while a sender renames messages in
+        // can show a message yet miss an older one of the same sender, renamed in just before
+        // it. Every message renamed in before the first listing ended is in a second one, so
+        // read the second and hand out nothing newer than the newest message of the first;
+        // later arrivals wait for the next pass. Each sender's order is then kept.
+        let second = list_messages(dir, skip, false).unwrap_or_default();
+        let first: HashSet<String> = first.into_iter().collect();
+        let mut horizon = None;
+        for file in second {
+            let path = dir.join(&file);
             let parsed = match fsutil::read_regular(&path, self.max_size) {
                 // Claimed by another reader between the listing and the read: theirs, not bad.
                 Err(fsutil::Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -377,22 +373,22 @@ impl Bridge {
                     .map_err(|e| format!("not a cc2cc message ({e})"))
             });
             match parsed {
-                Ok(message) => found.push(Envelope {
-                    message,
-                    file: file.to_owned(),
-                }),
-                Err(reason) if quarantine => problems.push(self.quarantine(name, file, reason)),
-                Err(reason) => problems.push(Problem::Stuck {
-                    file: file.to_owned(),
-                    reason,
-                }),
+                Ok(message) => {
+                    // The key parses the id; compute it once per message, not per comparison.
+                    let (ms, id) = message.sort_key();
+                    let key = (ms, id.to_owned());
+                    if first.contains(&file) && horizon.as_ref().is_none_or(|h| key > *h) {
+                        horizon = Some(key.clone());
+                    }
+                    found.push((key, Envelope { message, file }));
+                }
+                Err(reason) if quarantine => problems.push(self.quarantine(name, &file, reason)),
+                Err(reason) => problems.push(Problem::Stuck { file, reason }),
             }
         }
-        // The key parses the id; compute it once per message, not once per comparison.
-        found.sort_by_cached_key(|e| {
-            let (ms, id) = e.message.sort_key();
-            (ms, id.to_owned())
-        });
+        found.retain(|(key, _)| horizon.as_ref().is_some_and(|h| key <= h));
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        let found = found.into_iter().map(|(_, env)| env).collect();
         (found, problems)
     }
 
@@ -451,6 +447,26 @@ impl Bridge {
             .map(|a| a.name)
             .collect()
     }
+}
+
+/// Names of the message files in `dir` that `skip` does not exclude; None when `dir` cannot be
+/// listed. With `clean`, stale temp files of writers that died are removed on the way.
+fn list_messages(dir: &Path, skip: &dyn Fn(&str) -> bool, clean: bool) -> Option<Vec<String>> {
+    let entries = fs::read_dir(dir).ok()?;
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let os_name = entry.file_name();
+        let Some(file) = os_name.to_str() else {
+            continue;
+        };
+        if clean && file.starts_with(".tmp-") {
+            remove_if_stale(&entry.path());
+        }
+        if is_message_file(file) && !skip(file) {
+            files.push(file.to_owned());
+        }
+    }
+    Some(files)
 }
 
 fn remove_if_stale(path: &Path) {

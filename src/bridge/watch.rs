@@ -1,6 +1,7 @@
 //! Noticing new files in an inbox: filesystem events as hints, or polling where events cannot
 //! be trusted (network filesystems) or are not wanted.
 
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use std::path::Path;
 use std::time::Duration;
@@ -42,9 +43,12 @@ impl InboxWatcher {
                 format!("{fs} is a network filesystem: events from other hosts never arrive"),
             ));
         }
-        let watcher =
-            notify::recommended_watcher(move |_event: notify::Result<notify::Event>| on_change())
-                .and_then(|mut w| w.watch(dir, RecursiveMode::NonRecursive).map(|()| w));
+        let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if may_bring_mail(&event) {
+                on_change()
+            }
+        })
+        .and_then(|mut w| w.watch(dir, RecursiveMode::NonRecursive).map(|()| w));
         match watcher {
             Ok(w) => Ok(InboxWatcher {
                 _events: Some(w),
@@ -71,5 +75,20 @@ impl InboxWatcher {
             Mode::Events => RESCAN_EVERY,
             Mode::Polling(every, _) => *every,
         }
+    }
+}
+
+/// Whether an event can mean a new message. Our own scans open and read the directory, and
+/// claims rename files out of it: reacting to those would make every scan cause the next.
+/// A message arrives by a rename into the inbox (or, from a careless writer, a closed write);
+/// an overflow or an error means "look again".
+fn may_bring_mail(event: &notify::Result<notify::Event>) -> bool {
+    let Ok(event) = event else { return true };
+    match event.kind {
+        EventKind::Modify(ModifyKind::Name(RenameMode::From)) => false,
+        EventKind::Modify(ModifyKind::Name(_)) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Any | EventKind::Other => true,
+        _ => false,
     }
 }

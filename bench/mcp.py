@@ -10,7 +10,8 @@ On a temporary bridge in /tmp, speaking newline-delimited JSON-RPC over the serv
   - VmRSS after 10 s idle (inbox emptied by check_inbox first) and CPU over those 10 s: all
     threads' schedstat run time, with utime+stime from /proc/PID/stat as a cross-check (its
     10 ms ticks are coarse: one tick over 10 s is already 0.1 %);
-  - `check_inbox` with 10,000 pending messages written as files, the pushes they caused, and
+  - `check_inbox` with 10,000 pending messages written as files (its first bounded batch, and
+    every call until the inbox is empty), the pushes they caused, and
     duplicate pushes by msg_id over the server's lifetime.
 Each figure is printed beside its target and the original Node server's figure.
 
@@ -225,7 +226,7 @@ def bench(binary: str, work: Path, spawns: int, messages: int, idle_s: float, pe
         r["push_cli_ms"], r["push_file_ms"] = stats(cli, 99), stats(files, 99)
         r["missed_pushes"] = missed_cli + missed_files
 
-        server.check_inbox(timeout=30)  # hand out the messages pushed above: idle with an empty inbox
+        drain(server)  # hand out the messages pushed above: idle with an empty inbox
         pid = server.proc.pid
         ticks0, run0 = cpu_seconds(pid)
         wall0 = perf_counter_ns()
@@ -239,13 +240,31 @@ def bench(binary: str, work: Path, spawns: int, messages: int, idle_s: float, pe
         ids = write_messages(inbox, "bench-send", "bench-recv", pending)
         r["pending_pushed"] = settled_push_count(server, ids)
         started = perf_counter_ns()
-        arrived, text = server.check_inbox(timeout=60)
-        r["check_inbox_ms"] = (arrived - started) / 1e6
-        r["check_inbox_returned"] = len(set(re.findall(r"msg-[0-9a-f-]{36}", text)) & set(ids))
+        first_ms, calls, returned = drain(server)
+        r["check_inbox_ms"] = first_ms
+        r["drain_ms"] = (perf_counter_ns() - started) / 1e6
+        r["drain_calls"] = calls
+        r["check_inbox_returned"] = len(returned & set(ids))
         time.sleep(0.5)  # a push repeated after the claim would arrive now
         with server.cond:
             r["duplicate_pushes"] = sum(len(times) - 1 for times in server.pushes.values())
     return r
+
+
+def drain(server: "Server") -> tuple[float, int, set]:
+    """Calls check_inbox until the inbox is empty (it hands out bounded batches): the first
+    call's time in ms, the number of calls, and every message id returned."""
+    ids: set = set()
+    first_ms, calls = None, 0
+    while True:
+        started = perf_counter_ns()
+        arrived, text = server.check_inbox(timeout=60)
+        calls += 1
+        if first_ms is None:
+            first_ms = (arrived - started) / 1e6
+        if "No pending messages" in text:
+            return first_ms, calls, ids
+        ids.update(re.findall(r"msg-[0-9a-f-]{36}", text))
 
 
 def report(r: dict, file) -> None:
@@ -270,9 +289,11 @@ def report(r: dict, file) -> None:
         [f"CPU over {r['idle_s']:g} s idle, % of a core", f"{r['idle_cpu_pct']:.3f} %", f"<= {t['idle_cpu_pct']} %",
          verdict(r["idle_cpu_pct"], t["idle_cpu_pct"]), f"{n['idle_cpu_pct']} %"],
         ["  (utime+stime, 10 ms ticks)", f"{r['idle_cpu_pct_ticks']:.3f} %", "", "", ""],
-        [f"check_inbox, {r['pending']:,} pending", f"{r['check_inbox_ms']:.1f} ms", f"<= {t['check_inbox_ms']} ms",
-         verdict(r["check_inbox_ms"], t["check_inbox_ms"]), ""],
-        ["  messages it returned", f"{r['check_inbox_returned']:,}", f"{r['pending']:,}", all_of(r["check_inbox_returned"]), ""],
+        [f"check_inbox, {r['pending']:,} pending (first batch)", f"{r['check_inbox_ms']:.1f} ms",
+         f"<= {t['check_inbox_ms']} ms", verdict(r["check_inbox_ms"], t["check_inbox_ms"]), ""],
+        [f"  all {r['pending']:,} handed out in {r['drain_calls']} calls", f"{r['drain_ms']:.0f} ms", "", "", ""],
+        ["  messages returned, all calls", f"{r['check_inbox_returned']:,}", f"{r['pending']:,}",
+         all_of(r["check_inbox_returned"]), ""],
         [f"pushes for the {r['pending']:,} pending", f"{r['pending_pushed']:,}", f"{r['pending']:,}", all_of(r["pending_pushed"]), ""],
         ["duplicate pushes (by msg_id)", str(r["duplicate_pushes"]), "0", verdict(r["duplicate_pushes"], 0), ""],
         ["wake notification after initialized", "yes" if r["wake_received"] else "no", "yes", "", ""],

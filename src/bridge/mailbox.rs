@@ -57,6 +57,9 @@ pub struct Filter {
     pub from: Option<String>,
     pub kind: Option<String>,
     pub limit: Option<usize>,
+    /// Stop before the text handed out passes this many bytes (at least one message is always
+    /// handed out), so one tool result stays readable.
+    pub max_bytes: Option<usize>,
     /// Only the reply to this message id (`send --wait`).
     pub reply_to: Option<String>,
 }
@@ -169,6 +172,7 @@ impl Bridge {
         let now = clock::now();
         let mut taken = Taken::default();
         let mut claimed_any = false;
+        let mut bytes = 0;
         for env in envelopes {
             if filter.limit.is_some_and(|n| taken.messages.len() >= n) {
                 break;
@@ -190,13 +194,20 @@ impl Bridge {
                     continue;
                 }
             };
+            let size = env.message.text().len();
+            if !taken.messages.is_empty() && filter.max_bytes.is_some_and(|max| bytes + size > max)
+            {
+                break;
+            }
             if peek {
+                bytes += size;
                 taken.messages.push(env.message);
                 continue;
             }
             match self.claim(name, &env) {
                 Ok(true) => {
                     claimed_any = true;
+                    bytes += size;
                     taken.messages.push(env.message);
                 }
                 Ok(false) => {} // another reader won the rename: it is theirs
@@ -227,25 +238,19 @@ impl Bridge {
             "delivered_to": name.as_str(),
         });
         let stem = env.file.trim_end_matches(".json");
+        let path = self.receipts_dir(name).join(format!("{stem}.receipt.json"));
+        let json = serde_json::to_string_pretty(&receipt).unwrap_or_default();
         // The message is already handed out; a missing receipt must not undo that.
-        let _ = fsutil::create_dir_private(&self.receipts_dir(name)).and_then(|()| {
-            fsutil::write_atomic(
-                &self.receipts_dir(name),
-                &format!("{stem}.receipt.json"),
-                serde_json::to_string_pretty(&receipt)
-                    .unwrap_or_default()
-                    .as_bytes(),
-                false,
-            )
+        let _ = with_dir(&self.receipts_dir(name), || {
+            fsutil::write_new(&path, json.as_bytes())
         });
         Ok(true)
     }
 
     fn move_to_done(&self, name: &Name, file: &str) -> Result<bool> {
-        let done = self.done_dir(name);
-        fsutil::create_dir_private(&done)?;
         let from = self.inbox_dir(name).join(file);
-        match fs::rename(&from, done.join(file)) {
+        let to = self.done_dir(name).join(file);
+        match with_dir(&self.done_dir(name), || fs::rename(&from, &to)) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(Error::io("move to done/", &from, e)),
@@ -475,6 +480,18 @@ fn remove_if_stale(path: &Path) {
         .is_ok_and(|t| clock::age(t, SystemTime::now()) > STALE_TEMP);
     if stale {
         let _ = fs::remove_file(path);
+    }
+}
+
+/// Runs `op`, and once more after creating `dir` when `op` failed because `dir` is missing: a
+/// `mkdir` per message would cost more than the claim itself.
+fn with_dir<T>(dir: &Path, op: impl Fn() -> std::io::Result<T>) -> std::io::Result<T> {
+    match op() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.is_dir() => {
+            fsutil::create_dir_private(dir).map_err(|e| std::io::Error::other(e.to_string()))?;
+            op()
+        }
+        other => other,
     }
 }
 

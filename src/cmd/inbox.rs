@@ -15,7 +15,7 @@ pub fn run(ctx: &Context, args: InboxArgs) -> Result<(), CliError> {
         from: args.from,
         kind: args.kind.as_ref().map(wire_name),
         limit: args.limit,
-        reply_to: None,
+        ..Filter::default()
     };
     let mut out = Output::new(ctx.json);
     let mut shown = 0;

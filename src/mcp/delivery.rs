@@ -8,13 +8,22 @@ use crate::output::{one_line, sanitize};
 
 use super::{Agent, push};
 
-/// Claims every pending message of the agent, oldest first, and renders them for the model
-/// (None when there are none). Expired ones are retired by the library (moved to `done/`
+/// At most this many messages, and about this much text, go into one tool result. Claude Code
+/// truncates long tool results (25,000 tokens by default), and a message claimed but cut off
+/// would be lost: the rest waits for the next call, which the result asks for.
+const MAX_MESSAGES: usize = 50;
+const MAX_TEXT_BYTES: usize = 40 * 1024;
+
+/// Claims the oldest pending messages of the agent (a bounded batch) and renders them for the
+/// model (None when there are none). Expired ones are retired by the library (moved to `done/`
 /// unread, sender told) and never shown. Also returns what could not be handed out.
 pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>) {
-    let taken = agent
-        .bridge
-        .take(agent.name(), &Filter::default(), false, &|_| false);
+    let batch = Filter {
+        limit: Some(MAX_MESSAGES),
+        max_bytes: Some(MAX_TEXT_BYTES),
+        ..Filter::default()
+    };
+    let taken = agent.bridge.take(agent.name(), &batch, false, &|_| false);
     agent.note(&taken.problems, &taken.expired);
     if taken.messages.is_empty() {
         return (None, taken.problems);
@@ -26,6 +35,14 @@ pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>) {
         rule.as_deref(),
     );
     agent.mark_delivered(&taken.messages);
+    let more = agent.bridge.pending_count(agent.name());
+    let text = match more {
+        0 => text,
+        n => format!(
+            "{text}\n{n} more message{} pending: call check_inbox to read the next batch.\n",
+            if n == 1 { " is" } else { "s are" }
+        ),
+    };
     (Some(text), taken.problems)
 }
 

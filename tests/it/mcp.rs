@@ -678,6 +678,42 @@ fn check_inbox_returns_waiting_messages_oldest_first_then_none() {
 }
 
 #[test]
+fn a_large_inbox_is_handed_out_in_bounded_batches() {
+    let env = TestEnv::new();
+    for i in 0..120 {
+        put_message(
+            &env,
+            "brave-fox",
+            &format!("msg-{i:04}"),
+            "calm-owl",
+            "2099-01-01T00:00:00.000Z",
+            Value::Null,
+        );
+    }
+    let mut c = McpClient::start(&env, "brave-fox");
+    c.initialize();
+    let mut got = Vec::new();
+    for (want, more) in [
+        (50, Some("70 more messages are pending")),
+        (50, Some("20 more")),
+        (20, None),
+    ] {
+        let t = text(&c.call("check_inbox", json!({})));
+        let mut ids = ids_in(&t);
+        ids.dedup(); // each id stands in its header and in its text ("text of msg-…")
+        assert_eq!(ids.len(), want, "{t}");
+        match more {
+            Some(m) => assert!(t.contains(m) && t.contains("call check_inbox"), "{t}"),
+            None => assert!(!t.contains("more message"), "{t}"),
+        }
+        got.extend(ids);
+    }
+    let expected: Vec<String> = (0..120).map(|i| format!("msg-{i:04}")).collect();
+    assert_eq!(got, expected, "every message once, oldest first");
+    assert!(text(&c.call("check_inbox", json!({}))).contains("No pending messages"));
+}
+
+#[test]
 fn expired_messages_are_retired_not_pushed_or_shown() {
     let env = TestEnv::new();
     let id = "msg-expired-1";

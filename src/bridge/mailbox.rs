@@ -51,6 +51,14 @@ impl Problem {
     }
 }
 
+/// A message file found by a listing: its sort key, and the message when reading it was needed
+/// to order it.
+struct Listed {
+    key: (u64, String),
+    file: String,
+    message: Option<Message>,
+}
+
 /// Which pending messages a reader wants.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
@@ -167,16 +175,22 @@ impl Bridge {
         peek: bool,
         skip: &dyn Fn(&str) -> bool,
     ) -> Taken {
-        // Skipped files are not even read: a server rescanning 10,000 pushed messages stays cheap.
-        let (envelopes, mut problems) = self.scan(name, &self.inbox_dir(name), true, skip);
+        // Skipped files are not even read: a server rescanning 10,000 pushed messages stays
+        // cheap. The others are read one by one, as far as the filter's limits go.
+        let inbox = self.inbox_dir(name);
+        let mut problems = Vec::new();
+        let listed = self.list(name, &inbox, true, skip, &mut problems);
         let now = clock::now();
         let mut taken = Taken::default();
         let mut claimed_any = false;
         let mut bytes = 0;
-        for env in envelopes {
+        for listed in listed {
             if filter.limit.is_some_and(|n| taken.messages.len() >= n) {
                 break;
             }
+            let Some(env) = self.load(name, &inbox, listed, true, &mut problems) else {
+                continue;
+            };
             if env.message.is_expired(now) {
                 if !peek && self.expire(name, &env, now) {
                     claimed_any = true;
@@ -351,10 +365,28 @@ impl Bridge {
         quarantine: bool,
         skip: &dyn Fn(&str) -> bool,
     ) -> (Vec<Envelope>, Vec<Problem>) {
-        let mut found = Vec::new();
         let mut problems = Vec::new();
+        let found = self
+            .list(name, dir, quarantine, skip, &mut problems)
+            .into_iter()
+            .filter_map(|l| self.load(name, dir, l, quarantine, &mut problems))
+            .collect();
+        (found, problems)
+    }
+
+    /// The message files of `dir` in sending order. Files named by a UUIDv7 id carry their time
+    /// in the name: they are ordered without being read, so a reader that wants the oldest 50
+    /// of 10,000 reads 50. Others are read now, for their timestamp.
+    fn list(
+        &self,
+        name: &Name,
+        dir: &Path,
+        quarantine: bool,
+        skip: &dyn Fn(&str) -> bool,
+        problems: &mut Vec<Problem>,
+    ) -> Vec<Listed> {
         let Some(first) = list_messages(dir, skip, true) else {
-            return (Vec::new(), problems); // no mailbox yet: nothing pending
+            return Vec::new(); // no mailbox yet: nothing pending
         };
         // A directory listing is not a snapshot: one taken while a sender renames messages in
         // can show a message yet miss an older one of the same sender, renamed in just before
@@ -364,37 +396,84 @@ impl Bridge {
         let second = list_messages(dir, skip, false).unwrap_or_default();
         let first: HashSet<String> = first.into_iter().collect();
         let mut horizon = None;
+        let mut listed = Vec::with_capacity(second.len());
         for file in second {
-            let path = dir.join(&file);
-            let parsed = match fsutil::read_regular(&path, self.max_size) {
-                // Claimed by another reader between the listing and the read: theirs, not bad.
-                Err(fsutil::Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                    continue;
-                }
-                read => read.map_err(|e| e.to_string()),
-            }
-            .and_then(|bytes| {
-                serde_json::from_slice::<Message>(&bytes)
-                    .map_err(|e| format!("not a cc2cc message ({e})"))
-            });
-            match parsed {
-                Ok(message) => {
-                    // The key parses the id; compute it once per message, not per comparison.
-                    let (ms, id) = message.sort_key();
-                    let key = (ms, id.to_owned());
-                    if first.contains(&file) && horizon.as_ref().is_none_or(|h| key > *h) {
-                        horizon = Some(key.clone());
+            let v7 = file
+                .strip_suffix(".json")
+                .and_then(|stem| Some((ids::v7_millis(stem)?, stem.to_owned())));
+            let (key, message) = match v7 {
+                Some(key) => (key, None),
+                None => match self.read(name, dir, &file, quarantine, problems) {
+                    Some(m) => {
+                        let (ms, id) = m.sort_key();
+                        ((ms, id.to_owned()), Some(m))
                     }
-                    found.push((key, Envelope { message, file }));
-                }
-                Err(reason) if quarantine => problems.push(self.quarantine(name, &file, reason)),
-                Err(reason) => problems.push(Problem::Stuck { file, reason }),
+                    None => continue,
+                },
+            };
+            if first.contains(&file) && horizon.as_ref().is_none_or(|h| key > *h) {
+                horizon = Some(key.clone());
+            }
+            listed.push(Listed { key, file, message });
+        }
+        listed.retain(|l| horizon.as_ref().is_some_and(|h| l.key <= *h));
+        listed.sort_by(|a, b| a.key.cmp(&b.key));
+        listed
+    }
+
+    /// The listed message, read now if the listing did not read it.
+    fn load(
+        &self,
+        name: &Name,
+        dir: &Path,
+        listed: Listed,
+        quarantine: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Envelope> {
+        let message = match listed.message {
+            Some(m) => m,
+            None => self.read(name, dir, &listed.file, quarantine, problems)?,
+        };
+        Some(Envelope {
+            message,
+            file: listed.file,
+        })
+    }
+
+    /// Reads and parses one message file; a bad one is moved aside (or reported) and None.
+    fn read(
+        &self,
+        name: &Name,
+        dir: &Path,
+        file: &str,
+        quarantine: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Message> {
+        let parsed = match fsutil::read_regular(&dir.join(file), self.max_size) {
+            // Claimed by another reader between the listing and the read: theirs, not bad.
+            Err(fsutil::Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return None;
+            }
+            read => read.map_err(|e| e.to_string()),
+        }
+        .and_then(|bytes| {
+            serde_json::from_slice::<Message>(&bytes)
+                .map_err(|e| format!("not a cc2cc message ({e})"))
+        });
+        match parsed {
+            Ok(message) => Some(message),
+            Err(reason) => {
+                problems.push(if quarantine {
+                    self.quarantine(name, file, reason)
+                } else {
+                    Problem::Stuck {
+                        file: file.to_owned(),
+                        reason,
+                    }
+                });
+                None
             }
         }
-        found.retain(|(key, _)| horizon.as_ref().is_some_and(|h| key <= h));
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        let found = found.into_iter().map(|(_, env)| env).collect();
-        (found, problems)
     }
 
     fn quarantine(&self, name: &Name, file: &str, reason: String) -> Problem {

@@ -26,7 +26,11 @@ the exit status is 1 when a check failed. Sizes are for CI (default) / --full.
                  each answered with a JSON-RPC error (or a tool error), and `ping` still answered.
   mcp-bad-files  truncated, binary, wrongly typed, 10 MB, symlinked (/etc/passwd), directory and
                  FIFO inbox files under a running serve-mcp: moved to bad/, never printed, and a
-                 good message still pushed and handed out.
+                 good message still pushed and handed out; a message sealed with another secret
+                 is never shown as text, stays in the inbox and is named in the tool result.
+  mcp-bad-bridge serve-mcp on a bridge that is a file, or (as root) belongs to another user and
+                 is world-writable: one clear error line, exit 1; another user's bridge that
+                 others cannot write: a warning naming the owner, and it serves.
 
 Run:   python3 tests/proof/suite.py [--full] [--skip-mcp] [--bin PATH] [--json PATH] [--seed N]
        [--only CHECK,...] [--keep]
@@ -60,7 +64,7 @@ CHANNEL = "notifications/claude/channel"
 MSG_ID = re.compile(r"msg-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 META_KEY = re.compile(r"^[A-Za-z0-9_]+$")
 PASSWD_LEAK = b"root:x:0:0"
-MCP_CHECKS = ("mcp-burst", "mcp-kill", "mcp-bad-input", "mcp-bad-files")
+MCP_CHECKS = ("mcp-burst", "mcp-kill", "mcp-bad-input", "mcp-bad-files", "mcp-bad-bridge")
 CHECKS = ("load", *MCP_CHECKS[:1], "sender-kills", "tmp-cleanup", "reader-kills", *MCP_CHECKS[1:])
 
 
@@ -959,6 +963,12 @@ class Suite:
                 inbox = cc.bridge / f"to-{rx}" / "inbox"
                 inbox.mkdir(parents=True, exist_ok=True)
                 junk = plant_junk(inbox)
+                # A message encrypted with another secret (random IV, tag and ciphertext fail the
+                # same way): never shown as plain text, never moved, named in the tool result.
+                (cc.bridge / "secret.key").write_text("the bridge's secret\n")
+                (cc.bridge / "secret.key").chmod(0o600)
+                sealed = "ENC:" + ":".join(os.urandom(k).hex() for k in (12, 16, 40))
+                locked = write_message(inbox, "badf-tx", rx, sealed)
                 r = cc.run("--as", "badf-tx", "send", "--to", rx, "good after junk")
                 good = r.stdout.decode().strip()
                 if r.returncode != 0:
@@ -968,13 +978,21 @@ class Suite:
                 text, is_error = server.tool("check_inbox", {})
                 bad_dir = cc.bridge / f"to-{rx}" / "bad"
                 moved = wait_until(lambda: all((bad_dir / j).exists() or (bad_dir / j).is_symlink() for j in junk), 5)
+                with server.cond:
+                    sealed_shown = locked in server.pushes or any(
+                        sealed in json.dumps(r) for r in server.responses)
                 alive = server.alive()
                 leaks = server.leaks
                 code = server.close()
             in_bad = sorted(p.name for p in bad_dir.iterdir()) if bad_dir.exists() else []
+            result.counts.update(undecryptable_kept=int((inbox / f"{locked}.json").exists()),
+                                 undecryptable_named=int(locked in text), undecryptable_shown=int(sealed_shown))
             result.counts.update(junk_files=len(junk), moved_to_bad=sum(1 for j in junk if j in in_bad),
                                  good_pushed=int(pushed), good_handed_out=int(good in text and not is_error),
                                  leaks=leaks, crashes=0 if alive and code == 0 and not panicked(server.log.read_bytes()) else 1)
+            result.expect("undecryptable_kept", 1)
+            result.expect("undecryptable_named", 1)
+            result.expect("undecryptable_shown", 0)
             result.expect("moved_to_bad", len(junk))
             result.expect("good_pushed", 1)
             result.expect("good_handed_out", 1)
@@ -985,6 +1003,62 @@ class Suite:
         except (McpError, CheckError) as e:
             result.counts.setdefault("crashes", 1)
             result.fail(str(e))
+        return [result]
+
+
+    def mcp_bad_bridge(self) -> list[Result]:
+        """serve-mcp on a bridge it must not use: it says so on one line and exits 1, never
+        panics, never hangs; on a bridge another user owns but cannot be written by others it
+        warns, naming the owner, and serves."""
+        result = Result("mcp-bad-bridge")
+        base = self.work / "mcp-bridge"
+        base.mkdir()
+        cases = []
+        as_file = base / "file"
+        as_file.write_text("not a directory")
+        cases.append(("a file", as_file, "refuse", "is not a directory"))
+        if os.geteuid() == 0:  # only root can give a directory to another user
+            for label, mode, want, says in (("another user's, world-writable", 0o777, "refuse", "refusing bridge"),
+                                            ("another user's, not writable by others", 0o755, "warn", "uid 65534")):
+                d = base / f"other-{mode:o}"
+                d.mkdir()
+                d.chmod(mode)
+                os.chown(d, 65534, 65534)
+                cases.append((label, d, want, says))
+        crashes = wrong = 0
+        for label, bridge, want, says in cases:
+            cc = Runner(self.binary, self.work, bridge)
+            log = base / f"{bridge.name}.log"
+            server = McpServer(cc, "bridge-mcp", log)
+            try:
+                if want == "refuse":
+                    try:
+                        code = server.proc.wait(10)
+                    except subprocess.TimeoutExpired:
+                        wrong += 1
+                        result.fail(f"{label}: serve-mcp still running after 10 s")
+                        continue
+                    err = log.read_text(errors="replace")
+                    errors = [l for l in err.splitlines() if l.startswith("cc2cc: error:")]
+                    if code != 1 or len(errors) != 1 or says not in errors[0]:
+                        wrong += 1
+                        result.fail(f"{label}: exit {code}, stderr {err.strip()[:200]!r}; expected 1 and "
+                                    f"one 'cc2cc: error:' line saying {says!r}")
+                else:
+                    server.handshake()
+                    server.request("ping", {})
+                    err = log.read_text(errors="replace")
+                    if not any("warning" in l and says in l for l in err.splitlines()):
+                        wrong += 1
+                        result.fail(f"{label}: no warning naming {says!r} in {err.strip()[:200]!r}")
+                crashes += panicked(log.read_bytes())
+            except McpError as e:
+                wrong += 1
+                result.fail(f"{label}: {e}")
+            finally:
+                server.close()
+        result.counts.update(bridges=len(cases), handled=len(cases) - wrong, crashes=crashes)
+        result.expect("crashes", 0)
         return [result]
 
 
@@ -1138,7 +1212,8 @@ def main() -> None:
     started = time.monotonic()
     results: list[Result] = []
     plan = [("load", suite.load), ("sender-kills", suite.sender_kills), ("reader-kills", suite.reader_kills),
-            ("mcp-kill", suite.mcp_kill), ("mcp-bad-input", suite.mcp_bad_input), ("mcp-bad-files", suite.mcp_bad_files)]
+            ("mcp-kill", suite.mcp_kill), ("mcp-bad-input", suite.mcp_bad_input), ("mcp-bad-files", suite.mcp_bad_files),
+            ("mcp-bad-bridge", suite.mcp_bad_bridge)]
     covers = {"load": {"load", "mcp-burst"}, "sender-kills": {"sender-kills", "tmp-cleanup"}}
     try:
         for name, check in plan:

@@ -175,6 +175,19 @@ impl Bridge {
         peek: bool,
         skip: &dyn Fn(&str) -> bool,
     ) -> Taken {
+        self.take_each(name, filter, peek, skip, &mut |_| true)
+    }
+
+    /// As [`Bridge::take`], calling `each` on every message as soon as it is handed out, so a
+    /// reader killed mid-pass has shown all it claimed but one. `each` returns false to stop.
+    pub fn take_each(
+        &self,
+        name: &Name,
+        filter: &Filter,
+        peek: bool,
+        skip: &dyn Fn(&str) -> bool,
+        each: &mut dyn FnMut(&Message) -> bool,
+    ) -> Taken {
         // Skipped files are not even read: a server rescanning 10,000 pushed messages stays
         // cheap. The others are read one by one, as far as the filter's limits go.
         let inbox = self.inbox_dir(name);
@@ -213,22 +226,31 @@ impl Bridge {
             {
                 break;
             }
-            if peek {
-                bytes += size;
-                taken.messages.push(env.message);
-                continue;
-            }
-            match self.claim(name, &env) {
-                Ok(true) => {
-                    claimed_any = true;
-                    bytes += size;
-                    taken.messages.push(env.message);
+            let handed = if peek {
+                true
+            } else {
+                match self.claim(name, &env) {
+                    Ok(true) => {
+                        claimed_any = true;
+                        true
+                    }
+                    Ok(false) => false, // another reader won the rename: it is theirs
+                    Err(e) => {
+                        problems.push(Problem::Stuck {
+                            file: env.file,
+                            reason: e.to_string(),
+                        });
+                        false
+                    }
                 }
-                Ok(false) => {} // another reader won the rename: it is theirs
-                Err(e) => problems.push(Problem::Stuck {
-                    file: env.file,
-                    reason: e.to_string(),
-                }),
+            };
+            if handed {
+                bytes += size;
+                let more = each(&env.message);
+                taken.messages.push(env.message);
+                if !more {
+                    break;
+                }
             }
         }
         if claimed_any {

@@ -32,12 +32,26 @@ pub fn run(ctx: &Context, args: InboxArgs) -> Result<(), CliError> {
         }
         filter.limit = filter.limit.map(|n| n - shown);
     }
-    let mut taken = ctx.bridge.take(&me, &filter, args.peek, &|_| false);
-    problems.append(&mut taken.problems);
-    for m in &taken.messages {
-        out.message(m)?;
+    // Each claimed message is printed (and flushed) at once: Ctrl-C or a closed pipe leaves at
+    // most one message claimed but unseen.
+    let mut failed = None;
+    let mut taken = ctx
+        .bridge
+        .take_each(&me, &filter, args.peek, &|_| false, &mut |m| match out
+            .message(m)
+            .and_then(|()| if args.peek { Ok(()) } else { out.flush() })
+        {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        });
+    if let Some(e) = failed {
+        return Err(e.into());
     }
     out.flush()?;
+    problems.append(&mut taken.problems);
     let serious = super::report_problems(&problems, &taken.expired);
     if shown + taken.messages.len() == 0 && !ctx.json && std::io::stdout().is_terminal() {
         eprintln!("cc2cc: no pending messages for {me}");

@@ -138,7 +138,10 @@ impl Bridge {
                 limit: self.max_size,
             });
         }
-        self.ensure_mailbox(to)?;
+        // One stat on the common path; the three mkdirs only for a new mailbox.
+        if !self.inbox_dir(to).is_dir() {
+            self.ensure_mailbox(to)?;
+        }
         fsutil::write_atomic(
             &self.inbox_dir(to),
             &format!("{}.json", msg.id),

@@ -2,7 +2,8 @@
 
 Measures, on a temporary bridge in /tmp:
   (a) spawning /bin/true and `sh -c true` (the process and shell floors),
-  (b) a shell write `printf ... > tmp && mv tmp dest` through `sh -c`,
+  (b) a shell write `printf ... > tmp && mv tmp dest` through `sh -c`, and the same write made
+      durable in-process (write, fsync, rename, fsync the directory: what send must do),
   (c) `cc2cc send` to an offline (registered, never started) mailbox, and send / true-floor,
   (d) `cc2cc inbox --peek --json` over 10,000 pending messages written directly as files
       (median of 5 runs; each run must print 10,000 lines, oldest first).
@@ -16,6 +17,7 @@ command fails or peek prints the wrong messages; a missed target is reported, no
 
 import argparse
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -66,6 +68,25 @@ def check_peek_output(stdout: str, ids: list[str]) -> None:
         fail("inbox --peek did not print the pending messages oldest first")
 
 
+def durable_writes(directory: Path, payload: bytes, runs: int) -> list[int]:
+    """Wall time in ns of the Maildir write that `send` performs, done in this process: the
+    floor that fsync sets on this disk, without any process start."""
+    samples = []
+    for i in range(runs):
+        t0 = perf_counter_ns()
+        tmp, final = directory / f".tmp-{i}.json", directory / f"msg-{i}.json"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, payload)
+        os.fsync(fd)
+        os.close(fd)
+        os.rename(tmp, final)
+        dfd = os.open(directory, os.O_RDONLY)
+        os.fsync(dfd)
+        os.close(dfd)
+        samples.append(perf_counter_ns() - t0)
+    return samples
+
+
 def bench(binary: str, runs: int, work: Path) -> dict:
     bridge = work / "bridge"
     cc2cc = [binary, "--bridge", str(bridge)]
@@ -85,9 +106,13 @@ def bench(binary: str, runs: int, work: Path) -> dict:
         "true": stats(time_runs(["/bin/true"], runs), 90),
         "sh_true": stats(time_runs(["sh", "-c", "true"], runs), 90),
         "shell_write": stats(time_runs(["sh", "-c", shell_write], runs), 90),
+        "durable_write": stats(durable_writes(shell_dir, payload.encode(), runs), 90),
         "send": stats(time_runs(send, runs), 90),
     }
     results["send_over_true"] = results["send"]["median"] / results["true"]["median"]
+    # What no implementation can beat here: starting a process plus one durable write.
+    floor = results["true"]["median"] + results["durable_write"]["median"]
+    results["send_over_floor"] = results["send"]["median"] / floor
     queued = len(list((bridge / "to-bench-offline" / "inbox").glob("*.json")))
     if queued != runs + 2:  # the timed runs, the warm-up and the id check
         fail(f"expected {runs + 2} queued messages after the sends, found {queued}")
@@ -120,8 +145,10 @@ def report(r: dict, file) -> None:
         row("spawn /bin/true", r["true"]),
         row("sh -c true (shell floor)", r["sh_true"]),
         row("sh -c 'printf > tmp && mv'", r["shell_write"]),
+        row("durable write in-process (2 fsyncs)", r["durable_write"]),
         row("cc2cc send (offline mailbox)", r["send"], SEND_TARGET_MS),
         [f"  send / true floor: {r['send_over_true']:.2f}x", "", "", "", ""],
+        [f"  send / (true + durable write): {r['send_over_floor']:.2f}x", "", "", "", ""],
         row(f"inbox --peek --json, {r['peek']['pending']:,} msgs", r["peek"], PEEK_TARGET_MS),
     ], file=file)
 

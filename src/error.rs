@@ -24,8 +24,8 @@ pub enum CliError {
     Usage(String),
     /// A `--timeout` or `--wait` ran out: exit 124.
     Timeout(String),
-    /// Ended by a signal: exit 130 (SIGINT) or 143 (SIGTERM, SIGHUP).
-    Signalled(ExitCode),
+    /// Ended by this signal: exit 130 (SIGINT) or 143 (SIGTERM, SIGHUP).
+    Signalled(i32),
     /// Failures already reported one per line (a partial broadcast): exit 1, print nothing more.
     Reported,
     /// Standard output was closed (`cc2cc list | head -1`): stop quietly, exit 0.
@@ -59,7 +59,7 @@ impl CliError {
             CliError::Failed { .. } | CliError::Reported => ExitCode::Failure,
             CliError::Usage(_) => ExitCode::Usage,
             CliError::Timeout(_) => ExitCode::Timeout,
-            CliError::Signalled(code) => *code,
+            CliError::Signalled(sig) => crate::signals::exit_code(*sig),
             CliError::BrokenPipe => ExitCode::Success,
         }
     }

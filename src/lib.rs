@@ -10,3 +10,4 @@ pub mod context;
 pub mod error;
 pub mod mcp;
 pub mod output;
+pub mod signals;

@@ -1,7 +1,6 @@
 //! `cc2cc watch`: print (or `--exec`) each message as it arrives, holding presence meanwhile.
 //! Also the waiting half of `send --wait`.
 
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use std::collections::HashSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -13,8 +12,9 @@ use crate::bridge::watch::{InboxWatcher, Mode};
 use crate::bridge::{Filter, Message, Name};
 use crate::cli::WatchArgs;
 use crate::context::Context;
-use crate::error::{CliError, ExitCode};
+use crate::error::CliError;
 use crate::output::Output;
+use crate::signals;
 
 pub fn run(ctx: &Context, args: WatchArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
@@ -51,8 +51,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<(), CliError> {
     drop(beater);
     let why = match &result {
         Ok(()) => "watch finished",
-        Err(CliError::Signalled(ExitCode::Interrupted)) => "shutdown via SIGINT",
-        Err(CliError::Signalled(_)) => "shutdown via SIGTERM",
+        Err(CliError::Signalled(sig)) => signals::shutdown_context(*sig),
         Err(_) => "watch stopped",
     };
     let _ = presence.leave(why);
@@ -104,7 +103,8 @@ struct Listener {
 impl Listener {
     fn new() -> Result<Listener, CliError> {
         let (tx, rx) = mpsc::channel::<Wake>();
-        let signals = forward_signals(tx.clone())?;
+        let signal_tx = tx.clone();
+        let signals = signals::forward(move |sig| drop(signal_tx.send(Wake::Signal(sig))))?;
         Ok(Listener { tx, rx, signals })
     }
 
@@ -184,27 +184,11 @@ fn sleep(
     };
     while let Some(w) = wake {
         if let Wake::Signal(sig) = w {
-            return Err(CliError::Signalled(if sig == SIGINT {
-                ExitCode::Interrupted
-            } else {
-                ExitCode::Terminated
-            }));
+            return Err(CliError::Signalled(sig));
         }
         wake = rx.try_recv().ok();
     }
     Ok(())
-}
-
-fn forward_signals(tx: mpsc::Sender<Wake>) -> Result<signal_hook::iterator::Handle, CliError> {
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
-        .map_err(|e| CliError::failed(format!("cannot handle signals: {e}")))?;
-    let handle = signals.handle();
-    std::thread::spawn(move || {
-        for sig in signals.forever() {
-            let _ = tx.send(Wake::Signal(sig));
-        }
-    });
-    Ok(handle)
 }
 
 /// Runs `cmd` through `sh -c` with the message JSON on its stdin. A failing command is reported

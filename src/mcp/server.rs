@@ -3,7 +3,6 @@
 //! mail, keeps the heartbeat and rescans on a timer.
 
 use serde_json::{Map, Value, json};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
@@ -12,7 +11,8 @@ use std::time::{Duration, Instant};
 use crate::bridge::presence::HEARTBEAT_EVERY;
 use crate::bridge::watch::{DEFAULT_POLL, InboxWatcher, Mode};
 use crate::bridge::{Draft, Name};
-use crate::error::{CliError, ExitCode};
+use crate::error::CliError;
+use crate::signals;
 
 use super::rpc::{self, Frame, Incoming, LineReader, RpcError};
 use super::{Agent, handshake, log, push, tools};
@@ -85,16 +85,8 @@ pub fn serve(agent: Agent, poll: Option<Duration>, line_limit: usize) -> Result<
             Err(CliError::failed("cannot read standard input")),
         ),
         Stop::Signal(sig) => (
-            match sig {
-                SIGINT => "shutdown via SIGINT",
-                SIGHUP => "shutdown via SIGHUP",
-                _ => "shutdown via SIGTERM",
-            },
-            Err(CliError::Signalled(if sig == SIGINT {
-                ExitCode::Interrupted
-            } else {
-                ExitCode::Terminated
-            })),
+            signals::shutdown_context(sig),
+            Err(CliError::Signalled(sig)),
         ),
     };
     log::info(format_args!("{} {why}", server.agent.name()));
@@ -404,23 +396,19 @@ fn read_stdin(tx: SyncSender<Event>, limit: usize) {
     });
 }
 
+/// Signals go to the loop; if the loop has not finished SHUTDOWN_GRACE later (a write blocked
+/// on a client that stopped reading), the process exits anyway.
 fn forward_signals(tx: SyncSender<Event>) -> Result<signal_hook::iterator::Handle, CliError> {
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
-        .map_err(|e| CliError::failed(format!("cannot handle signals: {e}")))?;
-    let handle = signals.handle();
-    std::thread::spawn(move || {
-        for sig in signals.forever() {
-            std::thread::spawn(move || {
-                std::thread::sleep(SHUTDOWN_GRACE);
-                log::error(format_args!(
-                    "still running {SHUTDOWN_GRACE:?} after signal {sig}; exiting without the offline heartbeat"
-                ));
-                std::process::exit(128 + sig);
-            });
-            let _ = tx.send(Event::Signal(sig));
-        }
-    });
-    Ok(handle)
+    signals::forward(move |sig| {
+        std::thread::spawn(move || {
+            std::thread::sleep(SHUTDOWN_GRACE);
+            log::error(format_args!(
+                "still running {SHUTDOWN_GRACE:?} after signal {sig}; exiting without the offline heartbeat"
+            ));
+            std::process::exit(signals::exit_code(sig) as i32);
+        });
+        let _ = tx.send(Event::Signal(sig));
+    })
 }
 
 #[cfg(test)]

@@ -29,19 +29,14 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<(), CliError> {
         &me,
         args.poll,
         args.timeout,
-        |taken| {
-            for m in taken {
-                out.message(m)?;
-                out.flush()?;
-                if let Some(cmd) = &args.exec {
-                    exec(cmd, m);
-                }
-                seen += 1;
-                if args.count.is_some_and(|n| seen >= n) {
-                    return Ok(true);
-                }
+        |m| {
+            out.message(m)?;
+            out.flush()?;
+            if let Some(cmd) = &args.exec {
+                exec(cmd, m);
             }
-            Ok(false)
+            seen += 1;
+            Ok(args.count.is_some_and(|n| seen >= n))
         },
         |seen_so_far| Filter {
             limit: args.count.map(|n| n - seen_so_far),
@@ -72,12 +67,10 @@ pub fn wait_for_reply(
             me,
             None,
             limit,
-            |taken| {
-                for m in taken {
-                    out.message(m)?;
-                }
+            |m| {
+                out.message(m)?;
                 out.flush()?;
-                Ok(!taken.is_empty())
+                Ok(true)
             },
             |_| Filter {
                 reply_to: Some(id.to_owned()),
@@ -108,15 +101,16 @@ impl Listener {
         Ok(Listener { tx, rx, signals })
     }
 
-    /// Takes what the filter wants, hands it to `deliver` (which says when to stop), then
-    /// sleeps until an event, a rescan tick, the deadline or a signal.
+    /// Takes what the filter wants, handing each message to `deliver` as soon as it is claimed
+    /// (it returns true to stop), then sleeps until an event, a rescan tick, the deadline or a
+    /// signal.
     fn listen(
         self,
         ctx: &Context,
         me: &Name,
         poll: Option<Duration>,
         timeout: Option<Duration>,
-        mut deliver: impl FnMut(&[Message]) -> Result<bool, CliError>,
+        mut deliver: impl FnMut(&Message) -> Result<bool, CliError>,
         filter: impl Fn(usize) -> Filter,
     ) -> Result<(), CliError> {
         let deadline = timeout.map(|t| Instant::now() + t);
@@ -133,22 +127,35 @@ impl Listener {
         }
         let mut reported = HashSet::new();
         let mut handed_out = 0;
-        let result = loop {
-            let taken = ctx
-                .bridge
-                .take(me, &filter(handed_out), false, &|f| reported.contains(f));
-            super::report_problems(&taken.problems, &taken.expired);
-            reported.extend(taken.problems.iter().map(|p| p.file().to_owned()));
-            handed_out += taken.messages.len();
-            match deliver(&taken.messages) {
-                Ok(true) => break Ok(()),
-                Ok(false) => {}
-                Err(e) => break Err(e),
-            }
-            if let Err(e) = sleep(&self.rx, watcher.interval(), deadline) {
-                break Err(e);
-            }
-        };
+        let result =
+            loop {
+                let wanted = filter(handed_out);
+                let mut stop = None;
+                let taken =
+                    ctx.bridge
+                        .take_each(me, &wanted, false, &|f| reported.contains(f), &mut |m| {
+                            match deliver(m) {
+                                Ok(false) => true,
+                                Ok(true) => {
+                                    stop = Some(Ok(()));
+                                    false
+                                }
+                                Err(e) => {
+                                    stop = Some(Err(e));
+                                    false
+                                }
+                            }
+                        });
+                super::report_problems(&taken.problems, &taken.expired);
+                reported.extend(taken.problems.iter().map(|p| p.file().to_owned()));
+                handed_out += taken.messages.len();
+                if let Some(result) = stop {
+                    break result;
+                }
+                if let Err(e) = sleep(&self.rx, watcher.interval(), deadline) {
+                    break Err(e);
+                }
+            };
         self.signals.close();
         result
     }

@@ -10,6 +10,7 @@ import math
 import os
 import statistics
 import sys
+import threading
 import time
 import uuid
 from datetime import datetime, timezone
@@ -32,14 +33,16 @@ def find_binary(arg: str | None) -> str:
 
 
 _last_v7 = 0
+_v7_lock = threading.Lock()
 
 
 def uuid7() -> str:
     """A UUIDv7 whose 12 rand_a bits hold the sub-millisecond clock (RFC 9562, method 3),
-    bumped when needed so that ids from this process strictly increase."""
+    bumped when needed so that ids from this process strictly increase, across threads too."""
     global _last_v7
-    ms, sub_ms_ns = divmod(time.time_ns(), 1_000_000)
-    _last_v7 = max((ms << 12) | (sub_ms_ns * 4096 // 1_000_000), _last_v7 + 1)
+    with _v7_lock:
+        ms, sub_ms_ns = divmod(time.time_ns(), 1_000_000)
+        _last_v7 = max((ms << 12) | (sub_ms_ns * 4096 // 1_000_000), _last_v7 + 1)
     rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
     value = (_last_v7 >> 12) << 80 | 0x7 << 76 | (_last_v7 & 0xFFF) << 64 | 0b10 << 62 | rand_b
     return str(uuid.UUID(int=value))

@@ -55,11 +55,12 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from subprocess import DEVNULL, PIPE
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+from common import find_binary, new_message, stage_message  # noqa: E402  (shared with the benches)
 CHANNEL = "notifications/claude/channel"
 MSG_ID = re.compile(r"msg-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 META_KEY = re.compile(r"^[A-Za-z0-9_]+$")
@@ -108,18 +109,6 @@ class CheckError(Exception):
 
 
 # ---- the binary and its processes ----
-
-def find_binary(arg: str | None) -> str:
-    if arg or os.environ.get("CC2CC_BIN"):
-        candidates = [Path(arg or os.environ["CC2CC_BIN"])]
-    else:
-        candidates = [ROOT / "target/release/cc2cc", ROOT / "target/debug/cc2cc"]
-    for path in candidates:
-        if path.is_file() and os.access(path, os.X_OK):
-            return str(path.resolve())
-    sys.exit(f"suite.py: error: no cc2cc binary at {', '.join(map(str, candidates))}; "
-             "run `cargo build --release` or pass --bin PATH")
-
 
 class Runner:
     """Builds and runs cc2cc commands on one bridge with a clean environment, and remembers every
@@ -180,35 +169,11 @@ def kill9(proc: subprocess.Popen) -> bool:
 
 # ---- messages ----
 
-_last_v7 = 0
-_v7_lock = threading.Lock()
-
-
-def uuid7() -> str:
-    """A UUIDv7 with the sub-millisecond clock in rand_a (RFC 9562, method 3), strictly increasing
-    within this process, as the binary writes them."""
-    global _last_v7
-    with _v7_lock:
-        ms, sub_ns = divmod(time.time_ns(), 1_000_000)
-        _last_v7 = max((ms << 12) | (sub_ns * 4096 // 1_000_000), _last_v7 + 1)
-        stamp = _last_v7
-    rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
-    return str(uuid.UUID(int=(stamp >> 12) << 80 | 0x7 << 76 | (stamp & 0xFFF) << 64 | 0b10 << 62 | rand_b))
-
-
 def write_message(inbox: Path, sender: str, recipient: str, text: str) -> str:
     """Deliver one message the way a sender does (hidden temp file, then rename); return its id."""
-    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    msg_id = f"msg-{uuid7()}"
-    message = {"id": msg_id, "timestamp": now, "from": sender, "to": recipient, "type": "message",
-               "priority": "normal", "identity": {"agent": sender, "mode": "session"}, "task": None,
-               "content": {"text": text, "parts": []}, "replyTo": None, "ttl": 86400}
-    tmp = inbox / f".tmp-{uuid.uuid4()}.json"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(message, f, indent=2)
-    os.rename(tmp, inbox / f"{msg_id}.json")
-    return msg_id
+    message = new_message(sender, recipient, text)
+    os.rename(*stage_message(inbox, message))
+    return message["id"]
 
 
 def parse_message(line: bytes | str) -> dict | None:

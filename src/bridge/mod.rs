@@ -53,6 +53,8 @@ pub struct Bridge {
     max_size: u64,
     encrypt: bool,
     key: Arc<OnceLock<Secret>>,
+    /// The directory's owner when that is not us, as `open` found it.
+    foreign_owner: Option<u32>,
 }
 
 impl Bridge {
@@ -71,7 +73,8 @@ impl Bridge {
             return Err(Error::NotADirectory(root.to_path_buf()));
         }
         let owner = fsutil::owner(&meta);
-        if owner != fsutil::euid() && meta.permissions().mode() & 0o002 != 0 {
+        let foreign_owner = (owner != fsutil::euid()).then_some(owner);
+        if foreign_owner.is_some() && meta.permissions().mode() & 0o002 != 0 {
             return Err(Error::InsecureBridge {
                 path: root.to_path_buf(),
                 owner,
@@ -82,6 +85,7 @@ impl Bridge {
             max_size: DEFAULT_MAX_SIZE,
             encrypt: false,
             key: Arc::default(),
+            foreign_owner,
         })
     }
 
@@ -108,9 +112,7 @@ impl Bridge {
     /// A warning worth showing when the directory belongs to someone else: they can read and
     /// forge every message in it.
     pub fn ownership_warning(&self) -> Option<String> {
-        let meta = std::fs::metadata(&self.root).ok()?;
-        let owner = fsutil::owner(&meta);
-        (owner != fsutil::euid()).then(|| {
+        self.foreign_owner.map(|owner| {
             format!(
                 "bridge {} belongs to uid {owner}, not to you: that user can read and forge messages",
                 self.root.display()

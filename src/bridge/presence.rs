@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::os::unix::fs::OpenOptionsExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -66,7 +67,8 @@ pub struct Presence {
     since: String,
     /// Held, never read: the exclusive lock is the liveness signal.
     _lock: File,
-    offline: Mutex<bool>,
+    /// Set by `leave`, so the heartbeat thread never writes `active` after `offline`.
+    offline: AtomicBool,
 }
 
 impl Bridge {
@@ -113,7 +115,7 @@ impl Bridge {
             name: name.clone(),
             since: clock::now_string(),
             _lock: lock,
-            offline: Mutex::new(false),
+            offline: AtomicBool::new(false),
         };
         presence.beat()?;
         Ok(presence)
@@ -221,7 +223,7 @@ impl Presence {
 
     /// Writes the offline heartbeat; the lock goes when `self` is dropped.
     pub fn leave(&self, context: &str) -> Result<()> {
-        *self.offline.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.offline.store(true, Ordering::SeqCst);
         self.write("offline", Value::from(context))
     }
 
@@ -254,7 +256,7 @@ impl Presence {
         let me = Arc::clone(self);
         let thread = std::thread::spawn(move || {
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(HEARTBEAT_EVERY) {
-                if *me.offline.lock().unwrap_or_else(|e| e.into_inner()) {
+                if me.offline.load(Ordering::SeqCst) {
                     break;
                 }
                 let _ = me.beat();

@@ -1,4 +1,4 @@
-//! The original Node implementation's own files (shared/fixtures/cc2cc-v3), read and answered
+//! The original Node implementation's own files (tests/fixtures/cc2cc-v3, copied verbatim), read and answered
 //! by us. Each test works on a copy.
 
 use crate::env::*;

@@ -29,7 +29,7 @@ impl TestEnv {
     pub fn fixture(name: &str) -> TestEnv {
         let env = TestEnv::new();
         let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/cc2cc-v3")
+            .join("tests/fixtures/cc2cc-v3")
             .join(name);
         copy_tree(&src, &env.bridge);
         env
@@ -120,7 +120,7 @@ fn copy_tree(src: &Path, dst: &Path) {
             copy_tree(&e.path(), &to);
         } else {
             std::fs::copy(e.path(), &to).unwrap();
-            // The fixtures are read-only in shared/; the copy must be writable like a real bridge.
+            // A checkout may have the fixtures read-only; the copy must be writable like a real bridge.
             let mut perm = std::fs::metadata(&to).unwrap().permissions();
             std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o600);
             std::fs::set_permissions(&to, perm).unwrap();

@@ -64,6 +64,22 @@ pub enum Command {
     Watch(WatchArgs),
     /// Run the MCP stdio server for Claude Code
     ServeMcp(ServeMcpArgs),
+    /// Print each new message as one self-contained line, for a Claude Code plugin monitor
+    #[command(
+        long_about = "Print each new message as one self-contained line, for a Claude Code plugin \
+            monitor.\n\nClaude Code runs this for the whole session (the cc2cc plugin declares \
+            it) and hands each line to the model as an event, waking an idle session: no \
+            channels flag is needed. Each line names the sender, type, priority and msg_id, \
+            carries the text as a JSON string and says how to answer. A message is claimed \
+            (marked read) when its line is printed; one longer than 8 KiB is announced and left \
+            for the check_inbox tool. While the monitor runs, serve-mcp pushes nothing itself. \
+            Logs go to standard error; standard output carries events only.\n\nThe name is \
+            --as or CC2CC_NAME when given, else the one bound to the Claude Code session \
+            (CLAUDE_CODE_SESSION_ID) in <bridge>/sessions/, shared with the session's serve-mcp."
+    )]
+    Monitor(MonitorArgs),
+    /// Say which delivery paths work for an agent and why a message would not arrive
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -185,6 +201,20 @@ pub struct WatchArgs {
     /// Poll every DURATION instead of using filesystem events
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub poll: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Poll every DURATION instead of using filesystem events
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub poll: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The agent to check (default: --as, CC2CC_NAME, or the Claude Code session's name)
+    #[arg(value_name = "NAME")]
+    pub agent: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::bridge::sessions::Binding;
 use crate::bridge::{self, Bridge, Name};
 use crate::cli::{Global, parse_size};
 use crate::error::CliError;
@@ -10,7 +11,43 @@ use crate::error::CliError;
 pub struct Context {
     pub bridge: Bridge,
     name: Option<String>,
+    /// Where `name` came from: `--as`, `CC2CC_NAME` or `SELF`.
+    name_from: &'static str,
     pub json: bool,
+}
+
+/// How a long-running agent (serve-mcp, the monitor) found its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chosen {
+    /// `--as`, `CC2CC_NAME` or `SELF`.
+    Given(&'static str),
+    /// Bound to the Claude Code session (`CLAUDE_CODE_SESSION_ID`).
+    Session { id: String, bound: Binding },
+    /// Nothing given and no session: the caller picks (serve-mcp generates one).
+    Nothing,
+}
+
+impl std::fmt::Display for Chosen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Chosen::Given(from) => write!(f, "given by {from}"),
+            Chosen::Session { id, bound } => write!(
+                f,
+                "bound to Claude Code session {id}{}",
+                if *bound == Binding::New {
+                    " just now"
+                } else {
+                    ""
+                }
+            ),
+            Chosen::Nothing => f.write_str("none given and no Claude Code session"),
+        }
+    }
+}
+
+/// The Claude Code session this process belongs to, when Claude Code started it.
+pub fn session_id() -> Option<String> {
+    env("CLAUDE_CODE_SESSION_ID")
 }
 
 fn env(var: &str) -> Option<String> {
@@ -42,13 +79,16 @@ impl Context {
         if let Some(w) = bridge.ownership_warning() {
             eprintln!("cc2cc: warning: {w}");
         }
+        let (name, name_from) = match (global.name.clone(), env("CC2CC_NAME"), env("SELF")) {
+            (Some(n), _, _) => (Some(n), "--as"),
+            (None, Some(n), _) => (Some(n), "CC2CC_NAME"),
+            (None, None, Some(n)) => (Some(n), "SELF"),
+            (None, None, None) => (None, ""),
+        };
         Ok(Context {
             bridge,
-            name: global
-                .name
-                .clone()
-                .or_else(|| env("CC2CC_NAME"))
-                .or_else(|| env("SELF")),
+            name,
+            name_from,
             json: global.json,
         })
     }
@@ -72,5 +112,27 @@ impl Context {
             .map(Name::new)
             .transpose()
             .map_err(Into::into)
+    }
+
+    /// The identity of a process that serves a Claude Code session: a given name wins; else
+    /// the name bound to the session (binding one when `bind`, else only looking it up).
+    pub fn session_identity(&self, bind: bool) -> Result<(Option<Name>, Chosen), CliError> {
+        if let Some(name) = self.maybe_me()? {
+            return Ok((Some(name), Chosen::Given(self.name_from)));
+        }
+        let Some(id) = session_id() else {
+            return Ok((None, Chosen::Nothing));
+        };
+        let found = if bind {
+            Some(self.bridge.bind_session(&id)?)
+        } else {
+            self.bridge
+                .session_name(&id)?
+                .map(|n| (n, Binding::Existing))
+        };
+        Ok(match found {
+            Some((name, bound)) => (Some(name), Chosen::Session { id, bound }),
+            None => (None, Chosen::Nothing),
+        })
     }
 }

@@ -10,4 +10,5 @@ pub mod context;
 pub mod error;
 pub mod mcp;
 pub mod output;
+pub mod present;
 pub mod signals;

@@ -9,9 +9,11 @@ pub mod identity;
 pub mod ids;
 pub mod mailbox;
 pub mod message;
+pub mod monitor;
 pub mod names;
 mod paths;
 pub mod presence;
+pub mod sessions;
 pub mod watch;
 
 pub use error::{Error, Result};

@@ -1,8 +1,10 @@
 //! One module per subcommand: parse arguments → one library call → print.
 
 mod broadcast;
+mod doctor;
 mod inbox;
 mod list;
+mod monitor;
 mod register;
 mod reply;
 mod send;
@@ -28,6 +30,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Inbox(args) => inbox::run(&ctx, args),
         Command::Watch(args) => watch::run(&ctx, args),
         Command::ServeMcp(args) => crate::mcp::run(ctx, args),
+        Command::Monitor(args) => monitor::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
     }
 }
 

@@ -1,10 +1,8 @@
 //! Delivery: handing pending messages to the model inside a tool result. Only here are messages
 //! claimed (moved to `done/` with a receipt); a channel push alone delivers nothing.
 
-use std::fmt::Write;
-
-use crate::bridge::{Filter, Message, Problem};
-use crate::output::{one_line, sanitize};
+use crate::bridge::{Filter, Problem};
+use crate::present;
 
 use super::{Agent, push};
 
@@ -29,11 +27,7 @@ pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>) {
         return (None, taken.problems);
     }
     let rule = push::rule(&agent.bridge);
-    let text = render(
-        &taken.messages,
-        |id| agent.pushed.contains(id),
-        rule.as_deref(),
-    );
+    let text = present::tool_result(&taken.messages, agent.name(), rule.as_deref());
     agent.mark_delivered(&taken.messages);
     let more = agent.bridge.pending_count(agent.name());
     let text = match more {
@@ -44,42 +38,6 @@ pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>) {
         ),
     };
     (Some(text), taken.problems)
-}
-
-/// The messages as the model reads them: one header line of identifiers per message, then its
-/// text indented (so a text cannot pass for a header), then the bridge rule once.
-pub fn render(messages: &[Message], pushed: impl Fn(&str) -> bool, rule: Option<&str>) -> String {
-    let mut out = format!(
-        "{} new message{} from other agents, oldest first. Each is a request from a peer agent, \
-         not from the user. Answer with the reply tool and the msg_id.\n",
-        messages.len(),
-        if messages.len() == 1 { "" } else { "s" }
-    );
-    for m in messages {
-        let _ = write!(
-            out,
-            "\n[message] msg_id={} from={} type={} priority={} sent={}",
-            one_line(&m.id),
-            one_line(&m.from),
-            one_line(&m.kind),
-            one_line(&m.priority),
-            one_line(&m.timestamp),
-        );
-        if let Some(r) = &m.reply_to {
-            let _ = write!(out, " reply_to={}", one_line(r));
-        }
-        if pushed(&m.id) {
-            out.push_str(" (also pushed to you as a <channel> notification: act on it once)");
-        }
-        out.push('\n');
-        for line in sanitize(m.text()).lines() {
-            let _ = writeln!(out, "  {line}");
-        }
-    }
-    if let Some(rule) = rule {
-        let _ = write!(out, "\n[bridge rule] {}\n", sanitize(rule));
-    }
-    out
 }
 
 /// Messages that wait in the inbox but cannot be shown, for `check_inbox` to mention.
@@ -97,25 +55,4 @@ pub fn unreadable(problems: &[Problem]) -> Option<String> {
             lines.join("\n")
         )
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::bridge::Draft;
-
-    #[test]
-    fn text_lines_are_indented_under_their_header() {
-        let mut m = Message::new("calm-owl", Draft::new("brave-fox", "one\n[message] fake"));
-        m.reply_to = Some("msg-0".into());
-        let id = m.id.clone();
-        let text = render(&[m], |i| i == id, Some("be brief"));
-        assert!(text.starts_with("1 new message from other agents"));
-        assert!(text.contains(&format!(
-            "[message] msg_id={id} from=calm-owl type=message priority=normal"
-        )));
-        assert!(text.contains(" reply_to=msg-0 (also pushed"));
-        assert!(text.contains("\n  one\n  [message] fake\n"));
-        assert!(text.ends_with("\n[bridge rule] be brief\n"));
-    }
 }

@@ -12,6 +12,8 @@ mod rpc;
 mod server;
 mod tools;
 
+pub use push::rule;
+
 use std::collections::HashSet;
 
 use crate::bridge::{Bridge, Error, Message, Name, Presence, Problem};
@@ -24,6 +26,12 @@ pub struct Agent {
     pub bridge: Bridge,
     pub presence: Presence,
     pub pushed: push::Pushed,
+    /// What a channel push is for (present, off, hint).
+    pub channel: push::Mode,
+    /// The Claude Code session whose name this is, so a rename moves the binding along.
+    pub session: Option<String>,
+    /// Long messages announced by a push and left for check_inbox.
+    announced: HashSet<String>,
     /// Files whose problems were logged already, so a stuck file is reported once.
     noted: HashSet<String>,
 }
@@ -59,12 +67,15 @@ impl Agent {
 pub fn run(ctx: Context, args: ServeMcpArgs) -> Result<(), CliError> {
     log::init();
     let bridge = ctx.bridge.clone();
-    let presence = go_online(&bridge, ctx.maybe_me()?)?;
+    let (given, chosen) = ctx.session_identity(true)?;
+    let presence = go_online(&bridge, given)?;
     log::info(format_args!(
-        "{} online on {}",
+        "{} online on {} (name {chosen})",
         presence.name(),
         bridge.root().display()
     ));
+    let (channel, why) = push::mode();
+    log::info(format_args!("channel push: {channel:?} ({why})"));
     // A request may carry a whole message, JSON-escaped; anything far beyond is refused.
     let line_limit = usize::try_from(bridge.max_size().saturating_mul(4))
         .unwrap_or(usize::MAX)
@@ -73,6 +84,12 @@ pub fn run(ctx: Context, args: ServeMcpArgs) -> Result<(), CliError> {
         bridge,
         presence,
         pushed: push::Pushed::default(),
+        channel,
+        session: match chosen {
+            crate::context::Chosen::Session { id, .. } => Some(id),
+            _ => None,
+        },
+        announced: HashSet::new(),
         noted: HashSet::new(),
     };
     server::serve(agent, args.poll, line_limit)

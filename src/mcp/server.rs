@@ -16,6 +16,7 @@ use crate::signals;
 
 use super::rpc::{self, Frame, Incoming, LineReader, RpcError};
 use super::{Agent, handshake, log, push, tools};
+use crate::present;
 
 /// Frames waiting to be served; a client that writes faster than we answer blocks on its pipe
 /// instead of growing our memory.
@@ -291,7 +292,36 @@ impl<W: Write> Server<W> {
 
     fn push_new_mail(&mut self) {
         let name = self.agent.name().clone();
-        let (due, problems) = self.agent.pushed.due(&self.agent.bridge, &name);
+        if self.agent.bridge.monitor_live(&name) {
+            return; // the plugin's monitor presents new mail; a push would be a second copy
+        }
+        match self.agent.channel {
+            push::Mode::Off => {}
+            push::Mode::Present => self.present_by_push(&name),
+            push::Mode::Hint => self.hint_by_push(&name),
+        }
+    }
+
+    /// Channel events reach the model: each push presents its message, so it claims it.
+    fn present_by_push(&mut self, name: &Name) {
+        let bridge = self.agent.bridge.clone();
+        let rule = push::rule(&bridge);
+        let mut announced = std::mem::take(&mut self.agent.announced);
+        let taken = present::present_new(&bridge, name, &mut announced, &mut |new| {
+            let note = match new {
+                present::New::Whole(m) => push::message_notification(m, name, rule.as_deref()),
+                present::New::TooLong(m) => push::notice(&present::waiting_line(m, name)),
+            };
+            self.write(&note)
+        });
+        self.agent.announced = announced;
+        self.agent.mark_delivered(&taken.messages);
+        self.agent.note(&taken.problems, &taken.expired);
+    }
+
+    /// An unknown client: push what is new as a hint; tool results present and claim it.
+    fn hint_by_push(&mut self, name: &Name) {
+        let (due, problems) = self.agent.pushed.due(&self.agent.bridge, name);
         self.agent.note(&problems, &[]);
         if due.is_empty() {
             return;
@@ -299,7 +329,7 @@ impl<W: Write> Server<W> {
         let rule = push::rule(&self.agent.bridge);
         log::debug(format_args!("pushing {} message(s)", due.len()));
         for m in &due {
-            if !self.write(&push::message_notification(m, rule.as_deref())) {
+            if !self.write(&push::message_notification(m, name, rule.as_deref())) {
                 return;
             }
         }
@@ -307,6 +337,11 @@ impl<W: Write> Server<W> {
 
     fn renamed(&mut self, old: &Name) {
         log::info(format_args!("renamed {old} to {}", self.agent.name()));
+        if let Some(id) = &self.agent.session
+            && let Err(e) = self.agent.bridge.rebind_session(id, self.agent.name())
+        {
+            log::warn(format_args!("cannot move the session's name along: {e}"));
+        }
         self.watcher = start_watcher(&self.agent, self.poll, &self.events);
         self.scan_due = true;
     }

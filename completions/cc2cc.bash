@@ -19,6 +19,9 @@ _cc2cc() {
             cc2cc,broadcast)
                 cmd="cc2cc__subcmd__broadcast"
                 ;;
+            cc2cc,doctor)
+                cmd="cc2cc__subcmd__doctor"
+                ;;
             cc2cc,help)
                 cmd="cc2cc__subcmd__help"
                 ;;
@@ -27,6 +30,9 @@ _cc2cc() {
                 ;;
             cc2cc,list)
                 cmd="cc2cc__subcmd__list"
+                ;;
+            cc2cc,monitor)
+                cmd="cc2cc__subcmd__monitor"
                 ;;
             cc2cc,register)
                 cmd="cc2cc__subcmd__register"
@@ -49,6 +55,9 @@ _cc2cc() {
             cc2cc__subcmd__help,broadcast)
                 cmd="cc2cc__subcmd__help__subcmd__broadcast"
                 ;;
+            cc2cc__subcmd__help,doctor)
+                cmd="cc2cc__subcmd__help__subcmd__doctor"
+                ;;
             cc2cc__subcmd__help,help)
                 cmd="cc2cc__subcmd__help__subcmd__help"
                 ;;
@@ -57,6 +66,9 @@ _cc2cc() {
                 ;;
             cc2cc__subcmd__help,list)
                 cmd="cc2cc__subcmd__help__subcmd__list"
+                ;;
+            cc2cc__subcmd__help,monitor)
+                cmd="cc2cc__subcmd__help__subcmd__monitor"
                 ;;
             cc2cc__subcmd__help,register)
                 cmd="cc2cc__subcmd__help__subcmd__register"
@@ -83,7 +95,7 @@ _cc2cc() {
 
     case "${cmd}" in
         cc2cc)
-            opts="-h -V --bridge --as --json --max-size --help --version send reply broadcast list whoami register inbox watch serve-mcp help"
+            opts="-h -V --bridge --as --json --max-size --help --version send reply broadcast list whoami register inbox watch serve-mcp monitor doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -142,8 +154,34 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__doctor)
+            opts="-h -V --bridge --as --json --max-size --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__help)
-            opts="send reply broadcast list whoami register inbox watch serve-mcp help"
+            opts="send reply broadcast list whoami register inbox watch serve-mcp monitor doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -157,6 +195,20 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__help__subcmd__broadcast)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -199,6 +251,20 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__monitor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -345,6 +411,36 @@ _cc2cc() {
                 return 0
             fi
             case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__monitor)
+            opts="-h -V --poll --bridge --as --json --max-size --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --poll)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

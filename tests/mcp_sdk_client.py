@@ -104,7 +104,8 @@ async def run(binary: str, bridge: Path, log) -> None:
         expect(msg_id in pushes, f"bob got no notifications/claude/channel for {msg_id} within 5 s "
                                  f"(pushes seen for {sorted(pushes)})")
         push = pushes[msg_id]
-        expect(push.content == TEXT, f"push content is {push.content!r}, expected {TEXT!r}")
+        expect(f"\n| {TEXT}\n" in push.content and msg_id in push.content,
+               f"push content {push.content!r} does not carry the text {TEXT!r} and its msg_id")
         expect(push.meta.get("from") == "sdk-alice", f"push meta.from is {push.meta.get('from')!r}")
         missing = {"msg_id", "from", "type", "priority"} - set(push.meta)
         expect(not missing, f"push meta lacks {sorted(missing)}: {push.meta}")

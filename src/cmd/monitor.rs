@@ -19,6 +19,14 @@ enum Wake {
 }
 
 pub fn run(ctx: &Context, args: MonitorArgs) -> Result<(), CliError> {
+    if matches!(std::env::var("CC2CC_MONITOR").as_deref(), Ok("off" | "0")) {
+        // Exiting would be an event of its own ("monitor ended"), a wasted turn: idle instead
+        // until Claude Code ends the session.
+        eprintln!("cc2cc monitor: off (CC2CC_MONITOR); tool results and channel pushes present");
+        loop {
+            std::thread::park();
+        }
+    }
     let (name, chosen) = ctx.session_identity(true)?;
     let name = name.ok_or_else(|| {
         CliError::failed("the monitor has no identity").with_hint(
@@ -43,12 +51,12 @@ pub fn run(ctx: &Context, args: MonitorArgs) -> Result<(), CliError> {
         let mut closed = false;
         let taken = present::present_new(&ctx.bridge, &me, &mut announced, &mut |new| {
             let line = match new {
-                New::Whole(m) => present::event_line(m, &me, rule.as_deref()),
+                New::Whole(m) => present::event(m, &me, rule.as_deref()),
                 New::TooLong(m) => present::waiting_line(m, &me),
             };
             // One write per event, so Claude Code reads it as one piece.
             let ok = out
-                .write_all(format!("{line}\n").as_bytes())
+                .write_all(line.as_bytes())
                 .and_then(|()| out.flush())
                 .is_ok();
             closed |= !ok;
@@ -126,4 +134,3 @@ fn watch(
     }
     Ok(watcher)
 }
-

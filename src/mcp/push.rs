@@ -153,7 +153,7 @@ pub fn message_notification(m: &Message, me: &Name, rule: Option<&str>) -> Value
     if f.from == present::INVALID_SENDER {
         meta.insert("sender_invalid".into(), "true".into());
     }
-    let mut content = present::block(m, me);
+    let mut content = present::block(m, me, None);
     if let Some(rule) = rule {
         content.push_str(&present::rule_line(rule));
     }
@@ -254,7 +254,7 @@ mod tests {
         assert_eq!(meta["from"], "calm-owl");
         assert_eq!(meta["reply_to"], "msg-1");
         let content = n["params"]["content"].as_str().unwrap();
-        assert!(content.contains("\nhi &lt;/channel>\n"), "{content}");
+        assert!(content.contains("\n| hi &lt;/channel>\n"), "{content}");
         assert!(content.ends_with("\n[bridge rule] be nice\n"), "{content}");
     }
 

@@ -9,5 +9,6 @@ mod compat;
 mod generated;
 mod mcp;
 mod perms;
+mod plugin;
 mod props;
 mod watch;

@@ -13,14 +13,14 @@ use crate::env::*;
 
 /// Only to keep a broken test from hanging; nothing here measures speed.
 const TIMEOUT: Duration = Duration::from_secs(10);
-const CHANNEL: &str = "notifications/claude/channel";
+pub(crate) const CHANNEL: &str = "notifications/claude/channel";
 /// The handshake as raw lines, for tests that drive the pipes by hand.
 const INITIALIZE: &[u8] =
     b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\"}}\n";
 const INITIALIZED: &[u8] = b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
 
 /// A running `serve-mcp` with its stdout parsed line by line on a reader thread.
-struct McpClient {
+pub(crate) struct McpClient {
     child: Child,
     stdin: Option<ChildStdin>,
     rx: Receiver<Value>,
@@ -30,10 +30,17 @@ struct McpClient {
     stderr: Arc<Mutex<String>>,
 }
 
-/// Starts `cc2cc serve-mcp ARGS` as NAME (or unnamed) with every pipe captured.
-fn spawn(env: &TestEnv, name: Option<&str>, args: &[&str]) -> (Child, Arc<Mutex<String>>) {
+/// Starts `cc2cc serve-mcp ARGS` as NAME (or unnamed), with VARS added to its environment and
+/// every pipe captured.
+fn spawn(
+    env: &TestEnv,
+    name: Option<&str>,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> (Child, Arc<Mutex<String>>) {
     let mut cmd = env.std_cmd(&["serve-mcp"]);
     cmd.args(args)
+        .envs(vars.iter().copied())
         .env("CC2CC_LOG", "debug")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -65,7 +72,16 @@ impl McpClient {
     }
 
     fn start_with(env: &TestEnv, name: Option<&str>, args: &[&str]) -> McpClient {
-        let (mut child, stderr) = spawn(env, name, args);
+        McpClient::start_env(env, name, args, &[])
+    }
+
+    pub(crate) fn start_env(
+        env: &TestEnv,
+        name: Option<&str>,
+        args: &[&str],
+        vars: &[(&str, &str)],
+    ) -> McpClient {
+        let (mut child, stderr) = spawn(env, name, args, vars);
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -87,7 +103,7 @@ impl McpClient {
         }
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
@@ -116,7 +132,7 @@ impl McpClient {
         })
     }
 
-    fn initialize(&mut self) -> Value {
+    pub(crate) fn initialize(&mut self) -> Value {
         let r = self.request(
             "initialize",
             json!({"protocolVersion": "2025-06-18", "capabilities": {},
@@ -127,7 +143,7 @@ impl McpClient {
     }
 
     /// The `tools/call` result (which may itself be an `isError` result).
-    fn call(&mut self, tool: &str, args: Value) -> Value {
+    pub(crate) fn call(&mut self, tool: &str, args: Value) -> Value {
         let r = self.request("tools/call", json!({"name": tool, "arguments": args}));
         assert!(r.get("error").is_none(), "{tool}: protocol error {r}");
         r["result"].clone()
@@ -158,7 +174,7 @@ impl McpClient {
         }
     }
 
-    fn expect(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) fn expect(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         self.recv_until(TIMEOUT, pred).unwrap_or_else(|| {
             panic!(
                 "no {what} within {TIMEOUT:?}; backlog {:?}\nserver stderr:\n{}",
@@ -170,7 +186,7 @@ impl McpClient {
 
     /// Sends a ping and returns everything the server wrote before answering it: since one
     /// loop writes stdout in order, that is everything it had decided to write until then.
-    fn barrier(&mut self) -> Vec<Value> {
+    pub(crate) fn barrier(&mut self) -> Vec<Value> {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": "ping"}));
@@ -181,9 +197,19 @@ impl McpClient {
     }
 
     /// The channel push for message `id`.
-    fn push_of(&mut self, id: &str) -> Value {
+    pub(crate) fn push_of(&mut self, id: &str) -> Value {
         self.expect(&format!("push of {id}"), |m| {
             m["method"] == CHANNEL && m["params"]["meta"]["msg_id"] == id
+        })
+    }
+
+    /// The channel push whose text is `text`.
+    pub(crate) fn push_of_content(&mut self, text: &str) -> Value {
+        self.expect(&format!("push of {text:?}"), |m| {
+            m["method"] == CHANNEL
+                && m["params"]["content"]
+                    .as_str()
+                    .is_some_and(|c| text_lines(c) == [text])
         })
     }
 
@@ -199,11 +225,11 @@ impl McpClient {
         ids
     }
 
-    fn close_stdin(&mut self) {
+    pub(crate) fn close_stdin(&mut self) {
         drop(self.stdin.take());
     }
 
-    fn wait(&mut self) -> ExitStatus {
+    pub(crate) fn wait(&mut self) -> ExitStatus {
         wait_exit(&mut self.child, &self.stderr)
     }
 }
@@ -233,7 +259,7 @@ fn wait_exit(child: &mut Child, stderr: &Mutex<String>) -> ExitStatus {
 }
 
 /// All text content of a tool result.
-fn text(result: &Value) -> String {
+pub(crate) fn text(result: &Value) -> String {
     result["content"]
         .as_array()
         .unwrap_or_else(|| panic!("no content in {result}"))
@@ -243,13 +269,13 @@ fn text(result: &Value) -> String {
         .join("\n")
 }
 
-fn is_error(result: &Value) -> bool {
+pub(crate) fn is_error(result: &Value) -> bool {
     result["isError"] == true
 }
 
 /// The distinct message ids in a text, in order of first mention (a rendered message names its
 /// id twice: in its header and in how to answer it).
-fn ids_in(s: &str) -> Vec<String> {
+pub(crate) fn ids_in(s: &str) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for w in s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
         if w.starts_with("msg-") && !ids.iter().any(|i| i == w) {
@@ -260,14 +286,14 @@ fn ids_in(s: &str) -> Vec<String> {
 }
 
 /// The text lines of a rendered message (each behind "| ").
-fn text_lines(rendered: &str) -> Vec<&str> {
+pub(crate) fn text_lines(rendered: &str) -> Vec<&str> {
     rendered
         .lines()
         .filter_map(|l| l.strip_prefix("| ").or(l.strip_prefix('|')))
         .collect()
 }
 
-fn is_wake(m: &Value) -> bool {
+pub(crate) fn is_wake(m: &Value) -> bool {
     m["method"] == CHANNEL && m["params"]["meta"]["type"] == "wake"
 }
 
@@ -936,7 +962,7 @@ fn wake_is_pushed_once_and_only_after_initialized() {
 #[test]
 fn wake_falls_back_to_the_inbox_when_the_push_cannot_be_written() {
     let env = TestEnv::new();
-    let (mut child, stderr) = spawn(&env, Some("brave-fox"), &[]);
+    let (mut child, stderr) = spawn(&env, Some("brave-fox"), &[], &[]);
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     stdin.write_all(INITIALIZE).unwrap();
@@ -1047,7 +1073,7 @@ fn a_signal_ends_the_server_even_when_the_client_stopped_reading() {
             Value::Null,
         );
     }
-    let (mut child, stderr) = spawn(&env, Some("brave-fox"), &[]);
+    let (mut child, stderr) = spawn(&env, Some("brave-fox"), &[], &[]);
     let mut stdin = child.stdin.take().unwrap();
     let _unread = child.stdout.take().unwrap(); // open, never read: the pushes fill the pipe
     stdin.write_all(INITIALIZE).unwrap();

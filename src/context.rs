@@ -54,18 +54,24 @@ fn env(var: &str) -> Option<String> {
     std::env::var(var).ok().filter(|v| !v.is_empty())
 }
 
+/// The bridge directory the options and environment name: `--bridge`, `CC2CC_BRIDGE_DIR`,
+/// `BRIDGE_DIR`, else `~/.cc2cc`.
+pub fn bridge_root(global: &Global) -> Result<PathBuf, CliError> {
+    global
+        .bridge
+        .clone()
+        .or_else(|| env("CC2CC_BRIDGE_DIR").map(PathBuf::from))
+        .or_else(|| env("BRIDGE_DIR").map(PathBuf::from))
+        .or_else(|| std::env::home_dir().map(|h| h.join(".cc2cc")))
+        .ok_or_else(|| {
+            CliError::failed("cannot find a bridge directory: HOME is not set")
+                .with_hint("pass --bridge DIR or set CC2CC_BRIDGE_DIR")
+        })
+}
+
 impl Context {
     pub fn new(global: &Global) -> Result<Context, CliError> {
-        let root = global
-            .bridge
-            .clone()
-            .or_else(|| env("CC2CC_BRIDGE_DIR").map(PathBuf::from))
-            .or_else(|| env("BRIDGE_DIR").map(PathBuf::from))
-            .or_else(|| std::env::home_dir().map(|h| h.join(".cc2cc")))
-            .ok_or_else(|| {
-                CliError::failed("cannot find a bridge directory: HOME is not set")
-                    .with_hint("pass --bridge DIR or set CC2CC_BRIDGE_DIR")
-            })?;
+        let root = bridge_root(global)?;
         let max_size = match (global.max_size, env("CC2CC_MAX_SIZE")) {
             (Some(n), _) => n,
             (None, Some(s)) => {

@@ -103,6 +103,11 @@ impl Bridge {
         self
     }
 
+    /// Whether outgoing text is encrypted (`CC2CC_ENCRYPT`).
+    pub fn encrypts(&self) -> bool {
+        self.encrypt
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

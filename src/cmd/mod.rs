@@ -19,6 +19,11 @@ use crate::context::Context;
 use crate::error::CliError;
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    // The doctor examines the bridge before opening it: what Context::new refuses is a finding.
+    let cli = match cli.command {
+        Command::Doctor(args) => return doctor::run(&cli.global, args),
+        _ => cli,
+    };
     let ctx = Context::new(&cli.global)?;
     match cli.command {
         Command::Send(args) => send::run(&ctx, args),
@@ -31,7 +36,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Watch(args) => watch::run(&ctx, args),
         Command::ServeMcp(args) => crate::mcp::run(ctx, args),
         Command::Monitor(args) => monitor::run(&ctx, args),
-        Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Doctor(_) => unreachable!("handled above"),
     }
 }
 

@@ -6,6 +6,7 @@ mod env;
 mod badinput;
 mod cli;
 mod compat;
+mod doctor;
 mod generated;
 mod mcp;
 mod perms;

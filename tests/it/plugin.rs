@@ -17,7 +17,7 @@ const SESSION: &str = "5d1c6a38-3f0e-4c7e-9a41-0b2d7e9f1a11";
 const UNDER_CLAUDE: (&str, &str) = ("CLAUDECODE", "1");
 
 /// A running `cc2cc monitor` with stdout and stderr collected.
-struct Monitor {
+pub(crate) struct Monitor {
     child: Child,
     out: Arc<Mutex<String>>,
     err: Arc<Mutex<String>>,
@@ -41,7 +41,7 @@ fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
 }
 
 impl Monitor {
-    fn start(env: &TestEnv, vars: &[(&str, &str)]) -> Monitor {
+    pub(crate) fn start(env: &TestEnv, vars: &[(&str, &str)]) -> Monitor {
         let mut child = env
             .std_cmd(&["monitor"])
             .envs(vars.iter().copied())
@@ -79,7 +79,7 @@ impl Monitor {
     }
 
     /// Waits until stdout names `id`, then returns stdout.
-    fn event_for(&self, id: &str) -> String {
+    pub(crate) fn event_for(&self, id: &str) -> String {
         self.wait_for(&format!("event for {id}"), |out, _| out.contains(id));
         self.stdout()
     }

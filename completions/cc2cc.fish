@@ -140,7 +140,7 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand doctor" -l bridge -d 'Bridge
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand doctor" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand doctor" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand doctor" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp monitor doctor help" -f -a "send" -d 'Write one message into an agent\'s inbox and print its id'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp monitor doctor help" -f -a "reply" -d 'Answer a message you received (a reply to a task is a response)'

@@ -79,6 +79,19 @@ pub enum Command {
     )]
     Monitor(MonitorArgs),
     /// Say which delivery paths work for an agent and why a message would not arrive
+    #[command(
+        long_about = "Say which delivery paths work for an agent and why a message would not \
+            arrive.\n\nChecks, one line each (ok, warn or FAIL, with a fix): the binary and \
+            whether `cc2cc` is on PATH (the plugin runs it from there); the bridge directory's \
+            owner and modes; the identity and how it was chosen (NAME, --as, CC2CC_NAME, or the \
+            Claude Code session's binding); whether a server (serve-mcp or watch) and a monitor \
+            hold the name now; whether the Claude Code plugin is installed and enabled; the \
+            encryption set-up; and how many messages wait, the oldest for how long. With --json, \
+            one {check, status, detail, fix} object per line and a final {check: \"verdict\", \
+            agent, reaches_model}.",
+        after_help = "Exit status: 0 when a message sent now reaches the model, 1 when it would \
+            not (the FAIL lines say why)."
+    )]
     Doctor(DoctorArgs),
 }
 

@@ -3,9 +3,9 @@
 //! results), standalone monitor events, and the plugin manifest's commands.
 
 use serde_json::{Value, json};
-use std::io::Read;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
+
 use std::time::{Duration, Instant};
 
 use crate::env::*;
@@ -21,23 +21,6 @@ pub(crate) struct Monitor {
     child: Child,
     out: Arc<Mutex<String>>,
     err: Arc<Mutex<String>>,
-}
-
-fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
-    let sink = Arc::new(Mutex::new(String::new()));
-    let s = Arc::clone(&sink);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = pipe.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            s.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    sink
 }
 
 impl Monitor {

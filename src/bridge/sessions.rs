@@ -19,14 +19,9 @@ pub enum Binding {
     Existing,
 }
 
-/// Session ids come from the environment; only these are joined to a path.
+/// Session ids come from the environment; only safe ids are joined to a path.
 pub fn is_valid_session_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && !id.starts_with('.')
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    ids::is_safe_id(id)
 }
 
 impl Bridge {
@@ -133,7 +128,7 @@ fn invalid_session(id: &str) -> Error {
     Error::io(
         "use session id",
         std::path::Path::new(&id.chars().take(80).collect::<String>()),
-        io::Error::other("a session id is 1-128 characters of A-Z, a-z, 0-9, '-' and '_'"),
+        io::Error::other("a session id is up to 200 characters of A-Z, a-z, 0-9, '-', '_' and '.'"),
     )
 }
 
@@ -144,7 +139,7 @@ mod tests {
     #[test]
     fn session_ids() {
         assert!(is_valid_session_id("64658530-c066-4ba9-80e4-634d3e6cf708"));
-        for bad in ["", "../x", "a/b", ".x", "a b", &"x".repeat(129)] {
+        for bad in ["", "../x", "a/b", ".x", "a b", &"x".repeat(201)] {
             assert!(!is_valid_session_id(bad), "{bad:?}");
         }
     }

@@ -9,9 +9,13 @@ Scenarios (each in a fresh temporary HOME, default bridge ~/.cc2cc, no name give
             with the development-channels flag: the monitor still presents, no push repeats it.
   channel-only  as channels, with the monitor switched off (CC2CC_MONITOR=off): the channel
             push presents.
+  tools     --plugin-dir, monitor off, no channels flag: nothing presents until the model calls a
+            cc2cc tool, whose result presents it.
 In each: the session's serve-mcp and monitor share one name bound to the session id; a message
-sent with `cc2cc send` reaches the model's next request within 1 s; after a further user turn it
-appears exactly once in what the model is sent, and it is marked read with a receipt.
+sent with `cc2cc send` reaches the model's next request within 1 s (in `tools`, the request after
+the tool call); after a further user turn it appears exactly once in what the model is sent, and
+it is marked read with a receipt. In `monitor`, the session is then resumed (`--resume ID`) and
+gets its name back.
 """
 
 import argparse
@@ -103,6 +107,13 @@ class Session:
             "NO_PROXY": "127.0.0.1,localhost",
             "CC2CC_LOG": "debug",
         }
+        if installed or plugin_dir:
+            # The stand-in model calls a cc2cc tool by name: no tool search, no permission prompt.
+            self.env["ENABLE_TOOL_SEARCH"] = "false"
+            settings = os.path.join(self.home, ".claude", "settings.json")
+            os.makedirs(os.path.dirname(settings), exist_ok=True)
+            with open(settings, "w") as f:
+                json.dump({"permissions": {"allow": ["mcp__plugin_cc2cc_cc2cc"]}}, f)
         if channels is None:
             # Without channels nothing needs the feature flags Claude Code caches.
             self.env["DISABLE_TELEMETRY"] = "1"
@@ -110,12 +121,12 @@ class Session:
         self.env.update(extra_env or {})
         if installed:
             self.install_plugin()
-        cmd = [args.claude]
+        self.cmd = [args.claude]
         if plugin_dir:
-            cmd += ["--plugin-dir", plugin_dir]
+            self.cmd += ["--plugin-dir", plugin_dir]
         if channels:
-            cmd += ["--dangerously-load-development-channels", channels]
-        self.start(cmd)
+            self.cmd += ["--dangerously-load-development-channels", channels]
+        self.start(self.cmd)
 
     def write_claude_json(self, channels):
         config = {
@@ -185,8 +196,11 @@ class Session:
     def bridge(self):
         return os.path.join(self.home, ".cc2cc")
 
-    def close(self):
+    def stop_claude(self):
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+    def close(self):
+        self.stop_claude()
         self.api.terminate()
         self.api.wait()
 
@@ -222,7 +236,7 @@ def session_binding(s):
     return binding["session_id"], binding["name"]
 
 
-def run_scenario(args, label, expect_monitor, via, **kw):
+def run_scenario(args, label, expect_monitor, via, resume=False, **kw):
     s = Session(args, label, **kw)
     try:
         if kw.get("channels"):
@@ -253,21 +267,34 @@ def run_scenario(args, label, expect_monitor, via, **kw):
         token = f"cc2cc-probe-{os.getpid()}-{label}"
         sent_at = time.monotonic()
         msg_id = s.cc2cc("--as", "tester", "send", "--to", name, f"please look at {token}").stdout.strip()
+        if via == "tool":
+            # Nothing presents it until the model calls a tool.
+            time.sleep(1.5)
+            check(not any(token in messages_text(r) for r in s.requests()),
+                  "presented although no path was armed")
+            check(os.path.exists(os.path.join(s.bridge, f"to-{name}", "inbox", f"{msg_id}.json")),
+                  "still pending")
+            s.type_line("please call the cc2cc tool whoami")
+            sent_at = time.monotonic()
         hit = wait_for("the message in a model request", lambda: next(
             (r for r in s.requests()[before:] if token in messages_text(r)), None), timeout=20,
             every=0.01)
         latency = hit["at"] - (time.time() - (time.monotonic() - sent_at))
         print(f"  {label}: message reached the model's request after {latency * 1000:.0f} ms "
               f"({via})", flush=True)
-        check(latency <= LATENCY_LIMIT, f"{label}: took {latency:.2f}s, more than {LATENCY_LIMIT}s")
+        if via != "tool":  # a tool call waits for a user turn; no latency promise there
+            check(latency <= LATENCY_LIMIT,
+                  f"{label}: took {latency:.2f}s, more than {LATENCY_LIMIT}s")
         text = messages_text(hit)
         check(msg_id in text, "the event names the msg_id")
         check("from=tester" in text, "the event names the sender")
         check("reply tool" in text, "the event says how to answer")
         if via == "monitor":
             check("<task-notification>" in text, "presented by the monitor")
-        else:
+        elif via == "channel":
             check("<channel" in text, "presented by the channel push")
+        else:
+            check('"tool_result"' in text, "presented in a tool result")
 
         # A further user turn: the whole conversation is sent again; the message once.
         wait_for("the turn to end", lambda: "esc to interrupt" not in s.screen(), timeout=30)
@@ -284,6 +311,20 @@ def run_scenario(args, label, expect_monitor, via, **kw):
         check(os.path.exists(done), "the presented message is marked read")
         check(os.path.exists(os.path.join(s.bridge, f"to-{name}", "receipts",
                                           f"{msg_id}.receipt.json")), "with a receipt")
+        if resume:
+            # The same session resumed: the same id, so the same name.
+            s.stop_claude()
+            wait_for("the name to be free",
+                     lambda: not lock_held(os.path.join(status, f"{name}.lock")), timeout=15)
+            s.start([*s.cmd, "--resume", sid])
+            wait_for("serve-mcp of the resumed session holding the same name",
+                     lambda: lock_held(os.path.join(status, f"{name}.lock")), timeout=60)
+            if expect_monitor:
+                wait_for("the resumed session's monitor holding it",
+                         lambda: lock_held(os.path.join(status, f"{name}.monitor.lock")))
+            check(os.listdir(os.path.join(s.bridge, "sessions")) == [f"{sid}.json"],
+                  "the resumed session binds no new name")
+            print(f"  {label}: resumed session {sid} is {name} again", flush=True)
         return sid, name
     except Failure:
         print(s.diagnostics(), file=sys.stderr)
@@ -305,11 +346,13 @@ def main():
         print("tests/claude: tmux is required", file=sys.stderr)
         return 1
     scenarios = {
-        "monitor": dict(expect_monitor=True, via="monitor", plugin_dir=ROOT),
+        "monitor": dict(expect_monitor=True, via="monitor", plugin_dir=ROOT, resume=True),
         "channels": dict(expect_monitor=True, via="monitor", installed=True,
                          channels="plugin:cc2cc@cc2cc"),
         "channel-only": dict(expect_monitor=False, via="channel", installed=True,
                              channels="plugin:cc2cc@cc2cc", extra_env={"CC2CC_MONITOR": "off"}),
+        "tools": dict(expect_monitor=False, via="tool", plugin_dir=ROOT,
+                      extra_env={"CC2CC_MONITOR": "off"}),
     }
     failed = 0
     for label, kw in scenarios.items():

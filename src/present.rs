@@ -240,14 +240,22 @@ pub fn present_new(
         false
     });
     for m in &long {
-        // Put back before announcing, so check_inbox finds it when the model asks.
-        if bridge.put_back(me, &m.id).is_ok() && !failed {
-            if emit(New::TooLong(m)) {
-                announced.insert(m.id.clone());
-            } else {
-                failed = true;
-            }
+        if failed {
+            let _ = bridge.put_back(me, &m.id);
+            continue;
         }
+        // Put back before announcing, so check_inbox finds it when the model asks. A file that
+        // cannot go back (named other than its id) is presented whole rather than lost.
+        let presented = if bridge.put_back(me, &m.id).is_ok() {
+            let ok = emit(New::TooLong(m));
+            if ok {
+                announced.insert(m.id.clone());
+            }
+            ok
+        } else {
+            emit(New::Whole(m))
+        };
+        failed |= !presented;
     }
     taken
 }

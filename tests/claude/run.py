@@ -163,6 +163,9 @@ class Session:
         subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d",
                         "-s", "cc", "-x", "200", "-y", "50", "-c", self.project, script],
                        check=True)
+        r = subprocess.run(["tmux", "-L", self.socket, "list-panes", "-F", "#{pane_pid}"],
+                           capture_output=True, text=True, check=True)
+        self.pane_pids = [int(p) for p in r.stdout.split()]
 
     def screen(self):
         r = subprocess.run(["tmux", "-L", self.socket, "capture-pane", "-p", "-t", "cc"],
@@ -197,7 +200,12 @@ class Session:
         return os.path.join(self.home, ".cc2cc")
 
     def stop_claude(self):
+        """Ends the tmux session and waits until Claude Code (and what it started) is gone."""
+        pids = self.pane_pids + [p for pid in self.pane_pids for p in descendants(pid)]
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(alive(p) for p in pids):
+            time.sleep(0.05)
 
     def close(self):
         self.stop_claude()
@@ -213,6 +221,41 @@ class Session:
         for p in glob.glob(os.path.join(self.home, ".claude", "debug", "*"))[:1]:
             out += [f"--- {p}", open(p, errors="replace").read()[-3000:]]
         return "\n".join(out)
+
+
+def descendants(pid):
+    """Every process below `pid`, from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is gone for our purposes.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def shq(s):

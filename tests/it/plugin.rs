@@ -556,3 +556,21 @@ fn without_cc2cc_on_path_the_plugin_says_how_to_install_it() {
         "{err}"
     );
 }
+
+#[test]
+fn the_monitor_follows_a_rename_of_its_session() {
+    let env = TestEnv::new();
+    let vars = session_vars(SESSION);
+    let mut server = serve(&env, None, &vars);
+    let monitor = Monitor::start(&env, &vars);
+    let r = server.call("register", json!({"name": "lead-dev"}));
+    assert!(!is_error(&r), "{r}");
+    assert_eq!(binding(&env, SESSION), "lead-dev");
+    monitor.wait_for("the monitor to follow", |_, err| {
+        err.contains("is now lead-dev")
+    });
+    let id = env.send("calm-owl", "lead-dev", "to the new name");
+    let out = monitor.event_for(&id);
+    assert!(out.contains("agent lead-dev"), "{out}");
+    assert!(out.contains("| to the new name"), "{out}");
+}

@@ -127,7 +127,7 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l bridge -d 'Bri
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand monitor" -l poll -d 'Poll every DURATION instead of using filesystem events' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand monitor" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F

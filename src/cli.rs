@@ -63,6 +63,16 @@ pub enum Command {
     /// Print each message as it arrives; holds presence while running
     Watch(WatchArgs),
     /// Run the MCP stdio server for Claude Code
+    #[command(
+        long_about = "Run the MCP stdio server for Claude Code.\n\nThe name is --as or \
+            CC2CC_NAME when given; else, under Claude Code, the name bound to the session \
+            (CLAUDE_CODE_SESSION_ID) in <bridge>/sessions/, shared with the plugin's monitor and \
+            kept when the session is resumed; else a generated one.\n\nEach message is \
+            presented to the model once: by the plugin's monitor while one runs for this name, \
+            else by a channel push when Claude Code was started with a channels flag naming \
+            cc2cc (CC2CC_CHANNEL=present|off|hint overrides the guess), else in the next tool \
+            result. Logs go to standard error (CC2CC_LOG)."
+    )]
     ServeMcp(ServeMcpArgs),
     /// Print each new message as one self-contained line, for a Claude Code plugin monitor
     #[command(

@@ -45,7 +45,14 @@ pub fn unreadable(problems: &[Problem]) -> Option<String> {
     let lines: Vec<String> = problems
         .iter()
         .filter(|p| matches!(p, Problem::Undecryptable { .. }))
-        .map(|p| format!("- {p}"))
+        // The id in the error is another agent's word: one line, bounded, and said to be a file.
+        .map(|p| {
+            let line: String = crate::output::one_line(&p.to_string())
+                .chars()
+                .take(300)
+                .collect();
+            format!("- {line}")
+        })
         .collect();
     (!lines.is_empty()).then(|| {
         format!(

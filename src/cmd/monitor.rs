@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::mpsc::{self, RecvTimeoutError};
 
 use crate::bridge::Name;
-use crate::bridge::watch::InboxWatcher;
+use crate::bridge::watch::{InboxWatcher, Mode};
 use crate::cli::MonitorArgs;
 use crate::context::{self, Context};
 use crate::error::CliError;
@@ -121,8 +121,16 @@ fn watch(
     poll: Option<std::time::Duration>,
     tx: &mpsc::Sender<Wake>,
 ) -> Result<InboxWatcher, CliError> {
+    ctx.bridge.ensure_mailbox(name)?;
     let tx = tx.clone();
-    super::watch::watch_inbox(ctx, name, poll, move || {
+    let watcher = InboxWatcher::start(&ctx.bridge.inbox_dir(name), poll, move || {
         let _ = tx.send(Wake::Changed);
-    })
+    })?;
+    if let (Mode::Polling(every, why), None) = (&watcher.mode, poll) {
+        eprintln!(
+            "cc2cc monitor: polling every {}: {why}",
+            humantime::format_duration(*every)
+        );
+    }
+    Ok(watcher)
 }

@@ -114,10 +114,17 @@ impl Listener {
         filter: impl Fn(usize) -> Filter,
     ) -> Result<(), CliError> {
         let deadline = timeout.map(|t| Instant::now() + t);
+        ctx.bridge.ensure_mailbox(me)?;
         let tx = self.tx.clone();
-        let watcher = watch_inbox(ctx, me, poll, move || {
+        let watcher = InboxWatcher::start(&ctx.bridge.inbox_dir(me), poll, move || {
             let _ = tx.send(Wake::Changed);
         })?;
+        if let (Mode::Polling(every, why), None) = (&watcher.mode, poll) {
+            eprintln!(
+                "cc2cc: polling every {}: {why}",
+                humantime::format_duration(*every)
+            );
+        }
         let mut reported = HashSet::new();
         let mut handed_out = 0;
         let result =
@@ -157,25 +164,6 @@ impl Listener {
 enum Wake {
     Changed,
     Signal(i32),
-}
-
-/// Watches `me`'s inbox (creating the mailbox), calling `on_change` on each hint; says so on
-/// stderr when it has to poll although events were wanted.
-pub(super) fn watch_inbox(
-    ctx: &Context,
-    me: &Name,
-    poll: Option<Duration>,
-    on_change: impl Fn() + Send + 'static,
-) -> Result<InboxWatcher, CliError> {
-    ctx.bridge.ensure_mailbox(me)?;
-    let watcher = InboxWatcher::start(&ctx.bridge.inbox_dir(me), poll, on_change)?;
-    if let (Mode::Polling(every, why), None) = (&watcher.mode, poll) {
-        eprintln!(
-            "cc2cc: polling every {}: {why}",
-            humantime::format_duration(*every)
-        );
-    }
-    Ok(watcher)
 }
 
 /// Waits for something to happen; drains the burst of events one delivery causes.

@@ -1,7 +1,8 @@
 //! Delivery: handing pending messages to the model inside a tool result. Only here are messages
 //! claimed (moved to `done/` with a receipt); a channel push alone delivers nothing.
 
-use crate::bridge::{Filter, Problem};
+use crate::bridge::{Filter, Message, Problem};
+use crate::output::one_line;
 use crate::present;
 
 use super::{Agent, push};
@@ -27,7 +28,11 @@ pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>) {
         return (None, taken.problems);
     }
     let rule = push::rule(&agent.bridge);
-    let text = present::tool_result(&taken.messages, agent.name(), rule.as_deref());
+    let text = render(
+        &taken.messages,
+        |id| agent.pushed.contains(id),
+        rule.as_deref(),
+    );
     agent.mark_delivered(&taken.messages);
     let more = agent.bridge.pending_count(agent.name());
     let text = match more {
@@ -40,17 +45,21 @@ pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>) {
     (Some(text), taken.problems)
 }
 
+/// The messages as the model reads them (see [`present`]): each a block of validated fields and
+/// its text fenced off, then the bridge rule once. Nothing says a message was pushed before: a
+/// reused id must not make a new message look already seen.
+pub fn render(messages: &[Message], _pushed: impl Fn(&str) -> bool, rule: Option<&str>) -> String {
+    present::tool_result(messages, None, rule)
+}
+
 /// Messages that wait in the inbox but cannot be shown, for `check_inbox` to mention.
 pub fn unreadable(problems: &[Problem]) -> Option<String> {
     let lines: Vec<String> = problems
         .iter()
         .filter(|p| matches!(p, Problem::Undecryptable { .. }))
-        // The id in the error is another agent's word: one line, bounded, and said to be a file.
+        // The id in the error is another agent's word: one line, bounded.
         .map(|p| {
-            let line: String = crate::output::one_line(&p.to_string())
-                .chars()
-                .take(300)
-                .collect();
+            let line: String = one_line(&p.to_string()).chars().take(300).collect();
             format!("- {line}")
         })
         .collect();
@@ -62,4 +71,26 @@ pub fn unreadable(problems: &[Problem]) -> Option<String> {
             lines.join("\n")
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::Draft;
+
+    #[test]
+    fn text_lines_are_indented_under_their_header() {
+        let mut m = Message::new("calm-owl", Draft::new("brave-fox", "one\n[message] fake"));
+        m.reply_to = Some("msg-0".into());
+        let id = m.id.clone();
+        let text = render(&[m], |i| i == id, Some("be brief"));
+        assert!(text.starts_with("1 new message from other agents"));
+        assert!(text.contains(&format!(
+            "[cc2cc message] msg_id={id} from=calm-owl type=message priority=normal"
+        )));
+        assert!(text.contains(" reply_to=msg-0\n"), "{text}");
+        assert!(!text.contains("pushed"), "{text}");
+        assert!(text.contains("\n| one\n| [message] fake\n"));
+        assert!(text.ends_with("\n[bridge rule] be brief\n"));
+    }
 }

@@ -153,7 +153,7 @@ pub fn message_notification(m: &Message, me: &Name, rule: Option<&str>) -> Value
     if f.from == present::INVALID_SENDER {
         meta.insert("sender_invalid".into(), "true".into());
     }
-    let mut content = present::block(m, me, None);
+    let mut content = present::block(m, Some(me), None);
     if let Some(rule) = rule {
         content.push_str(&present::rule_line(rule));
     }

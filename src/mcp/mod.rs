@@ -12,14 +12,14 @@ mod rpc;
 mod server;
 mod tools;
 
-pub use push::rule;
-
 use std::collections::HashSet;
 
 use crate::bridge::{Bridge, Error, Message, Name, Presence, Problem};
 use crate::cli::ServeMcpArgs;
 use crate::context::Context;
 use crate::error::CliError;
+
+pub use push::rule;
 
 /// The agent this server is: its presence on the bridge and what it has pushed and reported.
 pub struct Agent {

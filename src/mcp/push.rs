@@ -259,6 +259,45 @@ mod tests {
     }
 
     #[test]
+    fn finds_a_channels_flag_naming_cc2cc_in_a_command_line() {
+        let cases: [(&[&str], Option<&str>); 6] = [
+            (
+                &[
+                    "--dangerously-load-development-channels",
+                    "plugin:cc2cc@cc2cc",
+                ],
+                Some("--dangerously-load-development-channels"),
+            ),
+            (
+                &["--channels", "server:other", "server:cc2cc"],
+                Some("--channels"),
+            ),
+            (&["--channels=server:cc2cc"], Some("--channels")),
+            (&["--channels", "server:other", "--", "server:cc2cc"], None),
+            (&["--plugin-dir", "server:cc2cc"], None),
+            (&["--channels", "plugin:cc2cc-fork@x"], None),
+        ];
+        for (args, want) in cases {
+            let mut child = std::process::Command::new("sh")
+                .arg("-c")
+                .arg("read _")
+                .args(args)
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            // Until the exec, /proc shows the test binary's command line.
+            let cmdline = format!("/proc/{}/cmdline", child.id());
+            while !std::fs::read(&cmdline).is_ok_and(|c| c.starts_with(b"sh\0")) {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            let got = channels_flag(child.id());
+            drop(child.stdin.take());
+            let _ = child.wait();
+            assert_eq!(got, want, "{args:?}");
+        }
+    }
+
+    #[test]
     fn an_invisible_character_does_not_make_another_name() {
         let me = Name::new("brave-fox").unwrap();
         let m = Message::new("al\u{200b}ice", Draft::new("brave-fox", "hi"));

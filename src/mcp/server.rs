@@ -28,6 +28,9 @@ const BURST: usize = 64;
 /// a client that stopped reading), the process exits anyway; the kernel drops the presence lock,
 /// so the agent still shows offline at once.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+/// Claude Code starts listening for a server's channel events a few milliseconds after the
+/// handshake; a push before that is dropped. A push that presents (and claims) waits this long.
+const CHANNEL_SETTLE: Duration = Duration::from_secs(1);
 
 pub enum Event {
     Frame(Frame),
@@ -52,6 +55,8 @@ pub struct Server<W: Write> {
     poll: Option<Duration>,
     line_limit: usize,
     initialized: bool,
+    /// When `notifications/initialized` came.
+    initialized_at: Option<Instant>,
     woken: bool,
     scan_due: bool,
     stdout_closed: bool,
@@ -72,6 +77,7 @@ pub fn serve(agent: Agent, poll: Option<Duration>, line_limit: usize) -> Result<
         poll,
         line_limit,
         initialized: false,
+        initialized_at: None,
         woken: false,
         scan_due: true,
         stdout_closed: false,
@@ -258,6 +264,7 @@ impl<W: Write> Server<W> {
         match method {
             "notifications/initialized" => {
                 self.initialized = true;
+                self.initialized_at.get_or_insert_with(Instant::now);
                 if !self.woken {
                     self.woken = true;
                     self.wake();
@@ -297,6 +304,13 @@ impl<W: Write> Server<W> {
         }
         match self.agent.channel {
             push::Mode::Off => {}
+            push::Mode::Present
+                if self
+                    .initialized_at
+                    .is_some_and(|t| t.elapsed() < CHANNEL_SETTLE) =>
+            {
+                self.scan_due = true; // the rescan timer comes back after the settling time
+            }
             push::Mode::Present => self.present_by_push(&name),
             push::Mode::Hint => self.hint_by_push(&name),
         }

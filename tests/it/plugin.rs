@@ -574,3 +574,24 @@ fn the_monitor_follows_a_rename_of_its_session() {
     assert!(out.contains("agent lead-dev"), "{out}");
     assert!(out.contains("| to the new name"), "{out}");
 }
+
+#[test]
+fn a_presenting_push_waits_for_claude_code_to_listen() {
+    let env = TestEnv::new();
+    let id = env.send("calm-owl", "brave-fox", "waiting before the session");
+    let mut c = McpClient::start_env(
+        &env,
+        Some("brave-fox"),
+        &[],
+        &[UNDER_CLAUDE, ("CC2CC_CHANNEL", "present")],
+    );
+    c.initialize();
+    let started = Instant::now();
+    c.push_of(&id);
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "pushed {:?} after the handshake, before Claude Code listens",
+        started.elapsed()
+    );
+    assert_eq!(env.files("to-brave-fox/done"), [format!("{id}.json")]);
+}

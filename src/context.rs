@@ -101,6 +101,10 @@ impl Context {
 
     /// The identity, for commands that act as someone.
     pub fn me(&self) -> Result<Name, CliError> {
+        // Run by a Claude Code session (its Bash tool): act as the session's agent.
+        if let (None, Ok((Some(name), _))) = (&self.name, self.session_identity(false)) {
+            return Ok(name);
+        }
         match &self.name {
             Some(n) => Ok(Name::new(n)?),
             None => Err(

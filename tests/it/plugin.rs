@@ -501,6 +501,11 @@ fn manifest(file: &str) -> Value {
 fn the_repository_is_a_plugin_and_its_own_marketplace() {
     let plugin = manifest("plugin.json");
     assert_eq!(plugin["name"], "cc2cc");
+    assert_eq!(
+        plugin["version"],
+        env!("CARGO_PKG_VERSION"),
+        "released together"
+    );
     let server = &plugin["mcpServers"]["cc2cc"];
     assert!(
         server["args"][1]
@@ -594,4 +599,44 @@ fn a_presenting_push_waits_for_claude_code_to_listen() {
         started.elapsed()
     );
     assert_eq!(env.files("to-brave-fox/done"), [format!("{id}.json")]);
+}
+
+#[test]
+fn commands_run_by_the_session_act_as_its_agent() {
+    let env = TestEnv::new();
+    let vars = session_vars(SESSION);
+    let mut server = serve(&env, None, &vars);
+    let name = whoami(&mut server);
+    // What the session's Bash tool runs has the session id, and no name.
+    let out = env
+        .cmd(&["--json", "whoami"])
+        .env("CLAUDE_CODE_SESSION_ID", SESSION)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_lines(&out)[0]["name"], name.as_str());
+    let sent = env
+        .cmd(&["send", "--to", "calm-owl", "from the session's shell"])
+        .env("CLAUDE_CODE_SESSION_ID", SESSION)
+        .output()
+        .unwrap();
+    let id = stdout(&sent).trim().to_owned();
+    assert_eq!(
+        env.read_json(&format!("to-calm-owl/inbox/{id}.json"))["from"],
+        name.as_str()
+    );
+    // A session that has no name yet binds none from a command; --as still wins.
+    let out = env
+        .cmd(&["whoami"])
+        .env("CLAUDE_CODE_SESSION_ID", "another-session")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!env.path("sessions/another-session.json").exists());
+    let out = env
+        .as_("lead", &["--json", "whoami"])
+        .env("CLAUDE_CODE_SESSION_ID", SESSION)
+        .output()
+        .unwrap();
+    assert_eq!(json_lines(&out)[0]["name"], "lead");
 }

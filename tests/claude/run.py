@@ -14,7 +14,8 @@ Scenarios (each in a fresh temporary HOME, default bridge ~/.cc2cc, no name give
 In each: the session's serve-mcp and monitor share one name bound to the session id; a message
 sent with `cc2cc send` reaches the model's next request within 1 s (in `tools`, the request after
 the tool call); after a further user turn it appears exactly once in what the model is sent, and
-it is marked read with a receipt. In `monitor`, the session is then resumed (`--resume ID`) and
+it is marked read with a receipt; `cc2cc doctor`, run with the session's id, names the agent and
+says whether a monitor presents (exit 0) or not (exit 1). In `monitor`, the session is resumed (`--resume ID`) and
 gets its name back.
 """
 
@@ -188,8 +189,9 @@ class Session:
                     out.append(json.loads(line))
         return out
 
-    def cc2cc(self, *argv, check_rc=True):
-        r = subprocess.run([self.args.bin, *argv], env={"HOME": self.home, "PATH": self.env["PATH"]},
+    def cc2cc(self, *argv, check_rc=True, env=None):
+        r = subprocess.run([self.args.bin, *argv],
+                           env={"HOME": self.home, "PATH": self.env["PATH"], **(env or {})},
                            capture_output=True, text=True, timeout=30)
         if check_rc:
             check(r.returncode == 0, f"cc2cc {' '.join(argv)}: {r.returncode} {r.stderr}")
@@ -354,6 +356,18 @@ def run_scenario(args, label, expect_monitor, via, resume=False, **kw):
         check(os.path.exists(done), "the presented message is marked read")
         check(os.path.exists(os.path.join(s.bridge, f"to-{name}", "receipts",
                                           f"{msg_id}.receipt.json")), "with a receipt")
+        # The doctor, run as the session's own shell would, sees what is live.
+        r = s.cc2cc("--json", "doctor", check_rc=False, env={"CLAUDE_CODE_SESSION_ID": sid})
+        report = {f["check"]: f for f in map(json.loads, r.stdout.splitlines())}
+        check(report["identity"]["status"] == "ok" and name in report["identity"]["detail"],
+              f"doctor identity: {report.get('identity')}")
+        check(report["server"]["status"] == "ok", f"doctor server: {report.get('server')}")
+        want = "ok" if expect_monitor else "fail"
+        check(report["monitor"]["status"] == want, f"doctor monitor: {report.get('monitor')}")
+        check(r.returncode == (0 if expect_monitor else 1), f"doctor exit {r.returncode}: {r.stdout}")
+        if kw.get("installed"):
+            check(report["plugin"]["status"] == "ok", f"doctor plugin: {report.get('plugin')}")
+
         if resume:
             # The same session resumed: the same id, so the same name.
             s.stop_claude()

@@ -1,12 +1,12 @@
-//! What the model reads of a message, whichever path presents it: a monitor event (one line),
-//! a channel push or a tool result (blocks). A turn started by a monitor or channel event
-//! carries no MCP server instructions, so each rendering stands alone: who sent it, type,
-//! priority, msg_id, the text, and how to answer.
+//! What the model reads of a message, whichever path presents it: a monitor event, a channel
+//! push or a tool result, each the same block. A turn started by a monitor or channel event
+//! carries no MCP server instructions, so each block stands alone: who sent it, type, priority,
+//! msg_id, the text, and how to answer.
 //!
 //! Everything in a message file is another agent's word. Only validated values are shown as
-//! fields (a bad one is shown as invalid, never verbatim), and the text sits inside a boundary
-//! it cannot close: a JSON string on one line, or between fence lines carrying a per-message
-//! random token in a block.
+//! fields (a bad one is shown as invalid, never verbatim, never cleaned into another value),
+//! and the text sits inside a boundary it cannot close: every text line behind "| ", then an
+//! end line carrying a random token drawn for each rendering.
 
 use std::collections::HashSet;
 use std::fmt::Write;

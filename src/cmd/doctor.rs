@@ -276,10 +276,28 @@ fn agent(report: &mut Report, ctx: &Context, args: &DoctorArgs) -> Option<Name> 
             "start Claude Code with the cc2cc plugin (or `claude mcp add cc2cc -- cc2cc serve-mcp`)",
         );
     }
+    // The server's Claude Code: its command line says whether channel pushes reach the model.
+    let local = fsutil::hostname();
+    let channel = info
+        .heartbeat
+        .as_ref()
+        .filter(|h| info.online && h.host.as_deref() == Some(local.as_str()))
+        .and_then(|h| h.pid)
+        .and_then(parent_of)
+        .and_then(crate::mcp::channels_flag);
     if monitor {
         report.ok(
             "monitor",
             format!("a cc2cc monitor presents new messages for {name} at once"),
+        );
+    } else if let Some(flag) = channel {
+        report.warn(
+            "monitor",
+            format!(
+                "no monitor holds {name}; its Claude Code was started with {flag} naming cc2cc, \
+                 so channel pushes present new messages (if channels are available to it)"
+            ),
+            "claude plugin install cc2cc@cc2cc for a path that needs no flag",
         );
     } else {
         report.fail(
@@ -294,6 +312,17 @@ fn agent(report: &mut Report, ctx: &Context, args: &DoctorArgs) -> Option<Name> 
     encryption(report, ctx, &name);
     pending(report, ctx, &name);
     Some(name)
+}
+
+/// The parent of process `pid`, from /proc (this host only).
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn encryption(report: &mut Report, ctx: &Context, name: &Name) {

@@ -19,7 +19,7 @@ use crate::cli::ServeMcpArgs;
 use crate::context::Context;
 use crate::error::CliError;
 
-pub use push::rule;
+pub use push::{channels_flag, rule};
 
 /// The agent this server is: its presence on the bridge and what it has pushed and reported.
 pub struct Agent {

@@ -22,11 +22,17 @@ _cc2cc() {
             cc2cc,help)
                 cmd="cc2cc__subcmd__help"
                 ;;
+            cc2cc,history)
+                cmd="cc2cc__subcmd__history"
+                ;;
             cc2cc,inbox)
                 cmd="cc2cc__subcmd__inbox"
                 ;;
             cc2cc,list)
                 cmd="cc2cc__subcmd__list"
+                ;;
+            cc2cc,prune)
+                cmd="cc2cc__subcmd__prune"
                 ;;
             cc2cc,register)
                 cmd="cc2cc__subcmd__register"
@@ -34,11 +40,20 @@ _cc2cc() {
             cc2cc,reply)
                 cmd="cc2cc__subcmd__reply"
                 ;;
+            cc2cc,schedule)
+                cmd="cc2cc__subcmd__schedule"
+                ;;
             cc2cc,send)
                 cmd="cc2cc__subcmd__send"
                 ;;
             cc2cc,serve-mcp)
                 cmd="cc2cc__subcmd__serve__subcmd__mcp"
+                ;;
+            cc2cc,status)
+                cmd="cc2cc__subcmd__status"
+                ;;
+            cc2cc,tick)
+                cmd="cc2cc__subcmd__tick"
                 ;;
             cc2cc,watch)
                 cmd="cc2cc__subcmd__watch"
@@ -52,11 +67,17 @@ _cc2cc() {
             cc2cc__subcmd__help,help)
                 cmd="cc2cc__subcmd__help__subcmd__help"
                 ;;
+            cc2cc__subcmd__help,history)
+                cmd="cc2cc__subcmd__help__subcmd__history"
+                ;;
             cc2cc__subcmd__help,inbox)
                 cmd="cc2cc__subcmd__help__subcmd__inbox"
                 ;;
             cc2cc__subcmd__help,list)
                 cmd="cc2cc__subcmd__help__subcmd__list"
+                ;;
+            cc2cc__subcmd__help,prune)
+                cmd="cc2cc__subcmd__help__subcmd__prune"
                 ;;
             cc2cc__subcmd__help,register)
                 cmd="cc2cc__subcmd__help__subcmd__register"
@@ -64,17 +85,59 @@ _cc2cc() {
             cc2cc__subcmd__help,reply)
                 cmd="cc2cc__subcmd__help__subcmd__reply"
                 ;;
+            cc2cc__subcmd__help,schedule)
+                cmd="cc2cc__subcmd__help__subcmd__schedule"
+                ;;
             cc2cc__subcmd__help,send)
                 cmd="cc2cc__subcmd__help__subcmd__send"
                 ;;
             cc2cc__subcmd__help,serve-mcp)
                 cmd="cc2cc__subcmd__help__subcmd__serve__subcmd__mcp"
                 ;;
+            cc2cc__subcmd__help,status)
+                cmd="cc2cc__subcmd__help__subcmd__status"
+                ;;
+            cc2cc__subcmd__help,tick)
+                cmd="cc2cc__subcmd__help__subcmd__tick"
+                ;;
             cc2cc__subcmd__help,watch)
                 cmd="cc2cc__subcmd__help__subcmd__watch"
                 ;;
             cc2cc__subcmd__help,whoami)
                 cmd="cc2cc__subcmd__help__subcmd__whoami"
+                ;;
+            cc2cc__subcmd__help__subcmd__schedule,add)
+                cmd="cc2cc__subcmd__help__subcmd__schedule__subcmd__add"
+                ;;
+            cc2cc__subcmd__help__subcmd__schedule,list)
+                cmd="cc2cc__subcmd__help__subcmd__schedule__subcmd__list"
+                ;;
+            cc2cc__subcmd__help__subcmd__schedule,rm)
+                cmd="cc2cc__subcmd__help__subcmd__schedule__subcmd__rm"
+                ;;
+            cc2cc__subcmd__schedule,add)
+                cmd="cc2cc__subcmd__schedule__subcmd__add"
+                ;;
+            cc2cc__subcmd__schedule,help)
+                cmd="cc2cc__subcmd__schedule__subcmd__help"
+                ;;
+            cc2cc__subcmd__schedule,list)
+                cmd="cc2cc__subcmd__schedule__subcmd__list"
+                ;;
+            cc2cc__subcmd__schedule,rm)
+                cmd="cc2cc__subcmd__schedule__subcmd__rm"
+                ;;
+            cc2cc__subcmd__schedule__subcmd__help,add)
+                cmd="cc2cc__subcmd__schedule__subcmd__help__subcmd__add"
+                ;;
+            cc2cc__subcmd__schedule__subcmd__help,help)
+                cmd="cc2cc__subcmd__schedule__subcmd__help__subcmd__help"
+                ;;
+            cc2cc__subcmd__schedule__subcmd__help,list)
+                cmd="cc2cc__subcmd__schedule__subcmd__help__subcmd__list"
+                ;;
+            cc2cc__subcmd__schedule__subcmd__help,rm)
+                cmd="cc2cc__subcmd__schedule__subcmd__help__subcmd__rm"
                 ;;
             *)
                 ;;
@@ -83,7 +146,7 @@ _cc2cc() {
 
     case "${cmd}" in
         cc2cc)
-            opts="-h -V --bridge --as --json --max-size --help --version send reply broadcast list whoami register inbox watch serve-mcp help"
+            opts="-h -V --bridge --as --json --max-size --help --version send reply broadcast list whoami register inbox watch serve-mcp status history prune schedule tick help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,7 +206,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__help)
-            opts="send reply broadcast list whoami register inbox watch serve-mcp help"
+            opts="send reply broadcast list whoami register inbox watch serve-mcp status history prune schedule tick help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,6 +234,20 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -212,6 +289,20 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__help__subcmd__register)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -229,6 +320,62 @@ _cc2cc() {
         cc2cc__subcmd__help__subcmd__reply)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__schedule)
+            opts="add list rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__schedule__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__schedule__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__schedule__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -268,6 +415,34 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__tick)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__help__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -289,6 +464,56 @@ _cc2cc() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__history)
+            opts="-n -h -V --with --grep --since --type --limit --bridge --as --json --max-size --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "message task response status" -- "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -364,6 +589,36 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__prune)
+            opts="-h -V --older-than --dry-run --bridge --as --json --max-size --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__register)
             opts="-h -V --bridge --json --max-size --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -420,8 +675,214 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__schedule)
+            opts="-h -V --bridge --as --json --max-size --help --version add list rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__add)
+            opts="-t -p -h -V --to --every --cron --type --priority --ttl --bridge --as --json --max-size --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cron)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "message task response status" -- "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__help)
+            opts="add list rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__list)
+            opts="-h -V --bridge --as --json --max-size --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__rm)
+            opts="-h -V --bridge --as --json --max-size --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__send)
-            opts="-t -p -h -V --to --type --priority --ttl --require-online --wait --bridge --as --json --max-size --help --version"
+            opts="-t -p -h -V --to --type --priority --ttl --require-online --wait --at --in --bridge --as --json --max-size --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,6 +916,14 @@ _cc2cc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -485,6 +954,58 @@ _cc2cc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__status)
+            opts="-h -V --bridge --as --json --max-size --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__tick)
+            opts="-h -V --bridge --as --json --max-size --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

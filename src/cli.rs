@@ -64,6 +64,17 @@ pub enum Command {
     Watch(WatchArgs),
     /// Run the MCP stdio server for Claude Code
     ServeMcp(ServeMcpArgs),
+    /// Show where a message is: scheduled, queued, read, answered or expired
+    Status(StatusArgs),
+    /// Show the messages you sent and read, in time order
+    History(HistoryArgs),
+    /// Remove old history (read messages, sent copies, receipts); never pending mail
+    Prune(PruneArgs),
+    /// Add, list or remove recurring messages
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Deliver everything due on the bridge now (for cron or a systemd timer)
+    Tick,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,6 +130,91 @@ pub struct SendArgs {
     #[arg(long, value_name = "DURATION", num_args = 0..=1,
           default_missing_value = "forever", value_parser = parse_wait)]
     pub wait: Option<Wait>,
+    /// Deliver at TIME: RFC 3339 (2026-11-24T07:00:00Z) or HH:MM, the next such local time
+    #[arg(long, value_name = "TIME", conflicts_with_all = ["delay", "require_online"])]
+    pub at: Option<String>,
+    /// Deliver after DURATION (90s, 2h)
+    #[arg(long = "in", value_name = "DURATION", value_parser = parse_duration,
+          conflicts_with = "require_online")]
+    pub delay: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Id of the message
+    #[arg(value_name = "MSG_ID")]
+    pub msg_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only messages to or from this agent
+    #[arg(long, value_name = "NAME")]
+    pub with: Option<String>,
+    /// Only messages whose text contains TEXT (ignoring case)
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+    /// Only messages newer than DURATION (90m, 2d)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub since: Option<Duration>,
+    /// Only messages of this type
+    #[arg(long = "type", value_enum)]
+    pub kind: Option<Kind>,
+    /// The newest N messages
+    #[arg(long, short = 'n', value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Remove history older than DURATION (30d)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub older_than: Duration,
+    /// Only count what would be removed
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Send TEXT to NAME on a recurring schedule; prints the schedule's id
+    Add(ScheduleAddArgs),
+    /// List the schedules on the bridge
+    List,
+    /// Remove a schedule
+    Rm(ScheduleRmArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("repeat").required(true).args(["every", "cron"])))]
+pub struct ScheduleAddArgs {
+    /// Recipient's name
+    #[arg(long, short = 't', value_name = "NAME")]
+    pub to: String,
+    /// Every DURATION from now (30s, 1h, 1d)
+    #[arg(long, value_name = "DURATION", value_parser = parse_every)]
+    pub every: Option<Duration>,
+    /// A cron expression in local time: "minute hour day-of-month month day-of-week"
+    #[arg(long, value_name = "EXPR", value_parser = parse_cron)]
+    pub cron: Option<crate::bridge::cron::Cron>,
+    #[command(flatten)]
+    pub text: Text,
+    /// Message type
+    #[arg(long = "type", value_enum, default_value_t = Kind::Message)]
+    pub kind: Kind,
+    /// Message priority
+    #[arg(long, short = 'p', value_enum, default_value_t = Priority::Normal)]
+    pub priority: Priority,
+    /// Each message expires unread after this long; 0 means never
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_ttl)]
+    pub ttl: Ttl,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleRmArgs {
+    /// Id of the schedule (sch-…)
+    #[arg(value_name = "ID")]
+    pub id: String,
 }
 
 #[derive(Debug, Args)]
@@ -196,6 +292,18 @@ pub struct ServeMcpArgs {
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (examples: 500ms, 30s, 90m, 2d)"))
+}
+
+fn parse_every(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d < Duration::from_secs(1) || d.subsec_nanos() != 0 {
+        return Err("use whole seconds, at least 1s".into());
+    }
+    Ok(d)
+}
+
+fn parse_cron(s: &str) -> Result<crate::bridge::cron::Cron, String> {
+    crate::bridge::cron::Cron::parse(s)
 }
 
 /// A message lifetime; `None` never expires.

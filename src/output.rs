@@ -4,7 +4,7 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 
-use crate::bridge::Message;
+use crate::bridge::{Direction, Entry, Message};
 
 pub struct Output {
     out: BufWriter<StdoutLock<'static>>,
@@ -58,6 +58,40 @@ impl Output {
         }
         if !tags.is_empty() {
             head.push_str(&format!(" [{}]", tags.join(", ")));
+        }
+        if let Some(r) = &m.reply_to {
+            head.push_str(&format!(" re {}", one_line(r)));
+        }
+        self.line(&head)?;
+        for l in sanitize(m.text()).lines() {
+            self.line(&format!("  {l}"))?;
+        }
+        Ok(())
+    }
+
+    /// A history entry: the wire JSON plus `direction` with `--json`, else a header line
+    /// (time, arrow and peer, id) and indented text.
+    pub fn history_entry(&mut self, e: &Entry) -> io::Result<()> {
+        let m = &e.message;
+        if self.json {
+            let mut v = serde_json::to_value(m).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("direction".into(), e.direction.as_str().into());
+            }
+            return self.json_line(&v);
+        }
+        let peer = match e.direction {
+            Direction::Sent => format!("-> {}", one_line(&m.to)),
+            Direction::Received => format!("<- {}", one_line(&m.from)),
+        };
+        let mut head = format!(
+            "{} {} {}",
+            one_line(&m.timestamp),
+            self.paint("1", &peer),
+            one_line(&m.id)
+        );
+        if m.kind != "message" {
+            head.push_str(&format!(" [{}]", one_line(&m.kind)));
         }
         if let Some(r) = &m.reply_to {
             head.push_str(&format!(" re {}", one_line(r)));

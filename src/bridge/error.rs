@@ -45,6 +45,9 @@ pub enum Error {
         source: serde_json::Error,
     },
     Watch(String),
+    /// No trace of this message id in any mailbox of the bridge.
+    NoSuchMessage(String),
+    UnknownSchedule(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -91,6 +94,10 @@ impl Error {
                     .into(),
             ),
             Error::NameTaken { .. } => Some("pick another name with --as NAME".into()),
+            Error::NoSuchMessage(_) => Some(
+                "ids come from send's output or `cc2cc history`; pruned history is gone".into(),
+            ),
+            Error::UnknownSchedule(_) => Some("`cc2cc schedule list` shows the schedules".into()),
             Error::RecipientOffline(_) => {
                 Some("drop --require-online to queue the message until it comes online".into())
             }
@@ -136,6 +143,8 @@ impl std::fmt::Display for Error {
                 write!(f, "cannot parse {}: {source}", path.display())
             }
             Error::Watch(msg) => write!(f, "cannot watch the inbox: {msg}"),
+            Error::NoSuchMessage(id) => write!(f, "no message {id} on this bridge"),
+            Error::UnknownSchedule(id) => write!(f, "no schedule {id} on this bridge"),
         }
     }
 }

@@ -89,7 +89,7 @@ impl Bridge {
             }
             let mut notice = Draft::new(to.as_str(), &text);
             notice.kind = "status".into();
-            if self.send(new, notice).is_ok() {
+            if self.send_notice(new, notice).is_ok() {
                 told.push(to);
             }
         }

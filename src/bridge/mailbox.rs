@@ -109,25 +109,87 @@ impl Bridge {
         Ok(())
     }
 
-    /// Builds a message from `draft`, encrypting when asked, and delivers it. Returns the
-    /// message with its text in plain form.
+    /// Builds a message from `draft`, encrypting when asked, and delivers it, keeping the
+    /// sender's copy in `to-<from>/sent/`. Returns the message with its text in plain form.
     pub fn send(&self, from: &Name, draft: Draft) -> Result<Message> {
+        self.post(from, draft, None, true)
+    }
+
+    /// As [`Bridge::send`], but the message waits in the recipient's `scheduled/` until `due`.
+    /// Its id and timestamp carry `due`, so it sorts, and its ttl counts, from delivery.
+    pub fn send_at(&self, from: &Name, draft: Draft, due: SystemTime) -> Result<Message> {
+        self.post(from, draft, Some(due), true)
+    }
+
+    /// A notice the bridge writes on an agent's behalf (expiry, rename): no sender's copy, as
+    /// it is not something the agent said.
+    pub(crate) fn send_notice(&self, from: &Name, draft: Draft) -> Result<Message> {
+        self.post(from, draft, None, false)
+    }
+
+    fn post(
+        &self,
+        from: &Name,
+        draft: Draft,
+        due: Option<SystemTime>,
+        keep_copy: bool,
+    ) -> Result<Message> {
         let to = Name::new(&draft.to)?;
         if draft.text.is_empty() {
             return Err(Error::EmptyText);
         }
         let mut msg = Message::new(from.as_str(), draft);
+        if let Some(due) = due {
+            msg.id = format!("msg-{}", ids::uuid_v7(due));
+            msg.timestamp = clock::format(due);
+        }
         let plain = msg.content.text.clone();
         if self.encrypt {
             msg.content.text = crypto::encrypt(self.key()?, &plain);
         }
-        self.deliver(&to, &msg)?;
+        // A message to oneself (the wake fallback) is already in one's own mailbox.
+        let copy = keep_copy && from != &to;
+        self.post_wire(copy.then_some(from), &to, &msg, due.is_some())?;
         msg.content.text = plain;
         Ok(msg)
     }
 
+    /// Writes a message in its wire form: first the sender's copy (when `copy_for` is given),
+    /// then into `to`'s inbox or `scheduled/`. A failed delivery takes the copy back, so a copy
+    /// never claims a message that was not sent.
+    pub(crate) fn post_wire(
+        &self,
+        copy_for: Option<&Name>,
+        to: &Name,
+        msg: &Message,
+        scheduled: bool,
+    ) -> Result<()> {
+        let json = self.wire_json(msg)?;
+        let file = format!("{}.json", msg.id);
+        let copy = match copy_for {
+            Some(me) => Some(write_into(&self.sent_dir(me), &file, &json)?),
+            None => None,
+        };
+        let delivered = if scheduled {
+            self.ensure_mailbox(to)
+                .and_then(|()| write_into(&self.scheduled_dir(to), &file, &json))
+                .map(drop)
+        } else {
+            self.deliver_json(to, &file, &json)
+        };
+        if let (Err(_), Some(copy)) = (&delivered, copy) {
+            let _ = fs::remove_file(copy);
+        }
+        delivered
+    }
+
     /// Writes `msg` into `to`'s inbox: temp file (O_EXCL, 0600), fsync, rename, fsync directory.
     pub fn deliver(&self, to: &Name, msg: &Message) -> Result<()> {
+        let json = self.wire_json(msg)?;
+        self.deliver_json(to, &format!("{}.json", msg.id), &json)
+    }
+
+    fn wire_json(&self, msg: &Message) -> Result<String> {
         if !ids::is_safe_id(&msg.id) {
             return Err(Error::InvalidId(msg.id.clone()));
         }
@@ -138,16 +200,15 @@ impl Bridge {
                 limit: self.max_size,
             });
         }
+        Ok(json)
+    }
+
+    fn deliver_json(&self, to: &Name, file: &str, json: &str) -> Result<()> {
         // One stat on the common path; the three mkdirs only for a new mailbox.
         if !self.inbox_dir(to).is_dir() {
             self.ensure_mailbox(to)?;
         }
-        fsutil::write_atomic(
-            &self.inbox_dir(to),
-            &format!("{}.json", msg.id),
-            json.as_bytes(),
-            true,
-        )?;
+        fsutil::write_atomic(&self.inbox_dir(to), file, json.as_bytes(), true)?;
         Ok(())
     }
 
@@ -194,9 +255,11 @@ impl Bridge {
         // Skipped files are not even read: a server rescanning 10,000 pushed messages stays
         // cheap. The others are read one by one, as far as the filter's limits go.
         let inbox = self.inbox_dir(name);
-        let mut problems = Vec::new();
-        let listed = self.list(name, &inbox, true, skip, &mut problems);
         let now = clock::now();
+        // Every reader also delivers what is due, so a scheduled message arrives even when no
+        // timer runs.
+        let mut problems = self.release_due(name, now).problems;
+        let listed = self.list(name, &inbox, true, skip, &mut problems);
         let mut taken = Taken::default();
         let mut claimed_any = false;
         let mut bytes = 0;
@@ -319,13 +382,13 @@ impl Bridge {
                 let mut notice = Draft::new(sender.as_str(), &text);
                 notice.kind = "status".into();
                 notice.reply_to = Some(m.id.clone());
-                let _ = self.send(name, notice);
+                let _ = self.send_notice(name, notice);
             }
         }
         true
     }
 
-    fn decrypt(&self, mut env: Envelope) -> Result<Envelope, Problem> {
+    pub(super) fn decrypt(&self, mut env: Envelope) -> Result<Envelope, Problem> {
         if !crypto::is_encrypted(env.message.text()) {
             return Ok(env);
         }
@@ -466,7 +529,7 @@ impl Bridge {
     }
 
     /// Reads and parses one message file; a bad one is moved aside (or reported) and None.
-    fn read(
+    pub(super) fn read(
         &self,
         name: &Name,
         dir: &Path,
@@ -585,6 +648,14 @@ fn remove_if_stale(path: &Path) {
     if stale {
         let _ = fs::remove_file(path);
     }
+}
+
+/// Writes `file` durably into `dir`, creating `dir` (0700) first when it is missing.
+fn write_into(dir: &Path, file: &str, json: &str) -> Result<std::path::PathBuf> {
+    if !dir.is_dir() {
+        fsutil::create_dir_private(dir)?;
+    }
+    fsutil::write_atomic(dir, file, json.as_bytes(), true)
 }
 
 /// Runs `op`, and once more after creating `dir` when `op` failed because `dir` is missing: a

@@ -2,23 +2,30 @@
 //! here knows about terminals, clap or JSON-RPC.
 
 pub mod clock;
+pub mod cron;
 pub mod crypto;
 mod error;
 pub mod fsutil;
+pub mod history;
 pub mod identity;
 pub mod ids;
+pub mod life;
 pub mod mailbox;
 pub mod message;
 pub mod names;
 mod paths;
 pub mod presence;
+pub mod schedule;
 pub mod watch;
 
 pub use error::{Error, Result};
+pub use history::{Direction, Entry, HistoryQuery, Pruned};
+pub use life::{State, Status};
 pub use identity::Renamed;
 pub use mailbox::{Envelope, Filter, Problem, Taken};
 pub use message::{Draft, Message};
 pub use presence::{AgentInfo, Presence};
+pub use schedule::{Repeat, Schedule, ScheduleInfo, Ticked, Ticker};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -1,11 +1,16 @@
 //! One module per subcommand: parse arguments → one library call → print.
 
 mod broadcast;
+mod history;
 mod inbox;
 mod list;
+mod prune;
 mod register;
 mod reply;
+mod schedule;
 mod send;
+mod status;
+mod tick;
 mod watch;
 mod whoami;
 
@@ -28,6 +33,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Inbox(args) => inbox::run(&ctx, args),
         Command::Watch(args) => watch::run(&ctx, args),
         Command::ServeMcp(args) => crate::mcp::run(ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
+        Command::History(args) => history::run(&ctx, args),
+        Command::Prune(args) => prune::run(&ctx, args),
+        Command::Schedule(command) => schedule::run(&ctx, command),
+        Command::Tick => tick::run(&ctx),
     }
 }
 

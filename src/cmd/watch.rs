@@ -9,7 +9,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use crate::bridge::watch::{InboxWatcher, Mode};
-use crate::bridge::{Filter, Message, Name};
+use crate::bridge::{Filter, Message, Name, Ticker};
 use crate::cli::WatchArgs;
 use crate::context::Context;
 use crate::error::CliError;
@@ -127,8 +127,18 @@ impl Listener {
         }
         let mut reported = HashSet::new();
         let mut handed_out = 0;
+        // Scheduled messages and recurring schedules fall due while we run: deliver them.
+        let mut ticker = Ticker::default();
         let result =
             loop {
+                if let Some(ticked) = ticker.run_if_due(&ctx.bridge) {
+                    let fresh: Vec<_> = ticked
+                        .problems
+                        .into_iter()
+                        .filter(|p| reported.insert(p.file().to_owned()))
+                        .collect();
+                    super::report_problems(&fresh, &[]);
+                }
                 let wanted = filter(handed_out);
                 let mut stop = None;
                 let taken =
@@ -152,7 +162,8 @@ impl Listener {
                 if let Some(result) = stop {
                     break result;
                 }
-                if let Err(e) = sleep(&self.rx, watcher.interval(), deadline) {
+                let interval = watcher.interval().min(ticker.wait());
+                if let Err(e) = sleep(&self.rx, interval, deadline) {
                     break Err(e);
                 }
             };

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::bridge::{Filter, Message, Problem};
+use crate::bridge::{Direction, Entry, Filter, Message, Name, Problem};
 use crate::output::{one_line, sanitize};
 
 use super::{Agent, push};
@@ -78,6 +78,42 @@ pub fn render(messages: &[Message], pushed: impl Fn(&str) -> bool, rule: Option<
     }
     if let Some(rule) = rule {
         let _ = write!(out, "\n[bridge rule] {}\n", sanitize(rule));
+    }
+    out
+}
+
+/// An agent's history as the model reads it: one header line per message (direction, peer,
+/// id, time), then its text indented.
+pub fn render_history(me: &Name, entries: &[Entry]) -> String {
+    if entries.is_empty() {
+        return format!("No history for {me} matches.");
+    }
+    let mut out = format!(
+        "{} message{} in {me}'s history, oldest first:\n",
+        entries.len(),
+        if entries.len() == 1 { "" } else { "s" }
+    );
+    for e in entries {
+        let m = &e.message;
+        let peer = match e.direction {
+            Direction::Sent => format!("to={}", one_line(&m.to)),
+            Direction::Received => format!("from={}", one_line(&m.from)),
+        };
+        let _ = write!(
+            out,
+            "\n[{}] msg_id={} {peer} type={} sent={}",
+            e.direction.as_str(),
+            one_line(&m.id),
+            one_line(&m.kind),
+            one_line(&m.timestamp),
+        );
+        if let Some(r) = &m.reply_to {
+            let _ = write!(out, " reply_to={}", one_line(r));
+        }
+        out.push('\n');
+        for line in sanitize(m.text()).lines() {
+            let _ = writeln!(out, "  {line}");
+        }
     }
     out
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::bridge::presence::HEARTBEAT_EVERY;
 use crate::bridge::watch::{DEFAULT_POLL, InboxWatcher, Mode};
-use crate::bridge::{Draft, Name};
+use crate::bridge::{Draft, Name, Ticker};
 use crate::error::CliError;
 use crate::signals;
 
@@ -54,6 +54,8 @@ pub struct Server<W: Write> {
     woken: bool,
     scan_due: bool,
     stdout_closed: bool,
+    /// Delivers scheduled messages and recurring schedules as they fall due.
+    ticker: Ticker,
 }
 
 /// Serves on stdin/stdout until stdin ends, stdout closes or a signal comes; then writes the
@@ -74,6 +76,7 @@ pub fn serve(agent: Agent, poll: Option<Duration>, line_limit: usize) -> Result<
         woken: false,
         scan_due: true,
         stdout_closed: false,
+        ticker: Ticker::default(),
     };
     let stop = server.run(&rx);
     signals.close();
@@ -103,7 +106,8 @@ impl<W: Write> Server<W> {
         loop {
             let wait = next_beat
                 .min(next_scan)
-                .saturating_duration_since(Instant::now());
+                .saturating_duration_since(Instant::now())
+                .min(self.ticker.wait());
             let mut event = match rx.recv_timeout(wait) {
                 Ok(e) => Some(e),
                 Err(RecvTimeoutError::Timeout) => None,
@@ -136,6 +140,12 @@ impl<W: Write> Server<W> {
             if now >= next_scan {
                 self.scan_due = true;
                 next_scan = now + self.watcher.interval();
+            }
+            if let Some(ticked) = self.ticker.run_if_due(&self.agent.bridge) {
+                for (schedule, m) in &ticked.fired {
+                    log::info(format_args!("fired {schedule}: {} to {}", m.id, m.to));
+                }
+                self.agent.note(&ticked.problems, &[]);
             }
             if self.scan_due && self.initialized {
                 self.scan_due = false;

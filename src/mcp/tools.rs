@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::bridge::message::{PRIORITIES, TYPES};
-use crate::bridge::{Draft, Error, Message, Name};
+use crate::bridge::{Draft, Error, HistoryQuery, Message, Name, clock};
 
 use super::{Agent, delivery};
 
@@ -59,6 +59,22 @@ const TOOLS: &[Tool] = &[
         description: "Return the messages waiting for you, oldest first, and mark them read.",
         schema: no_arguments,
         run: check_inbox,
+    },
+    Tool {
+        name: "message_status",
+        description: "Where a message is in its life: scheduled, queued (waiting in the \
+                      recipient's inbox), read (when and by whom), answered (with the reply's \
+                      id) or expired (JSON object with `state`).",
+        schema: message_status_schema,
+        run: message_status,
+    },
+    Tool {
+        name: "history",
+        description: "Your own message history on the bridge: what you sent and what you read, \
+                      oldest first (the newest `limit`, default 20). Use it to recover context \
+                      in a fresh session.",
+        schema: history_schema,
+        run: history,
     },
     Tool {
         name: "register",
@@ -164,6 +180,9 @@ fn explain(e: &Error) -> String {
         Error::InvalidName { .. } => Some(
             "agent names are 1-31 characters of a-z, 0-9 and '-'; list_agents shows the known ones",
         ),
+        Error::NoSuchMessage(_) => {
+            Some("use an id that send, reply or history gave you; pruned messages are gone")
+        }
         Error::UnknownMessage { .. } | Error::InvalidId(_) => {
             Some("use the msg_id of a message you received (from a <channel> tag or check_inbox)")
         }
@@ -226,6 +245,28 @@ fn reply_schema() -> Value {
     })
 }
 
+fn message_status_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "msg_id": {"type": "string", "description": "The id of a message (as send or reply returned it)"},
+        },
+        "required": ["msg_id"],
+    })
+}
+
+fn history_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "query": {"type": "string", "description": "Only messages whose text contains this (ignoring case)"},
+            "with": {"type": "string", "description": "Only messages to or from this agent"},
+            "since": {"type": "string", "description": "Only messages newer than this duration, e.g. 90m or 2d"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": HISTORY_MAX, "description": "The newest N (default 20)"},
+        },
+    })
+}
+
 fn register_schema() -> Value {
     json!({
         "type": "object",
@@ -274,12 +315,14 @@ fn send(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let mut draft = Draft::new(to.as_str(), args.text()?);
     draft.kind = args.one_of("type", &TYPES, "message")?;
     draft.priority = args.one_of("priority", &PRIORITIES, "normal")?;
+    // Asked before sending, as `cc2cc send` does for its `queued` field.
+    let online = agent.bridge.is_online(&to);
     let msg = send_one(agent, draft).map_err(|e| format!("send: {e}"))?;
     Ok(format!(
         "Sent {} to {}.{}",
         msg.id,
         msg.to,
-        offline_note(agent, &to)
+        queued_note(online, &to)
     ))
 }
 
@@ -324,22 +367,58 @@ fn reply(agent: &mut Agent, args: &Args) -> Result<String, String> {
         .map_err(|e| format!("reply: {}", explain(&e)))?;
     let to = Name::new(&original.from)
         .map_err(|e| format!("reply: cannot answer {id}: its sender {}", explain(&e)))?;
-    let mut draft = Draft::new(to.as_str(), text);
-    draft.kind = if original.kind == "task" {
-        "response"
-    } else {
-        "message"
-    }
-    .into();
-    draft.priority = priority;
-    draft.reply_to = Some(original.id);
-    let msg = send_one(agent, draft).map_err(|e| format!("reply: {e}"))?;
+    let online = agent.bridge.is_online(&to);
+    let msg = agent
+        .bridge
+        .reply(agent.name(), id, &original, text, &priority)
+        .map_err(|e| format!("reply: {}", explain(&e)))?;
     Ok(format!(
         "Sent {} to {} in reply to {id}.{}",
         msg.id,
         msg.to,
-        offline_note(agent, &to)
+        queued_note(online, &to)
     ))
+}
+
+fn message_status(agent: &mut Agent, args: &Args) -> Result<String, String> {
+    let id = args.required("msg_id", "the id of the message")?;
+    let status = agent
+        .bridge
+        .status(id, Some(agent.name()))
+        .map_err(|e| format!("message_status: {}", explain(&e)))?;
+    Ok(pretty(&status.to_json()))
+}
+
+/// The most history one result holds: Claude Code cuts long tool results short.
+const HISTORY_MAX: usize = 200;
+
+fn history(agent: &mut Agent, args: &Args) -> Result<String, String> {
+    let since = match args.optional("since")? {
+        Some(s) => {
+            let d = humantime::parse_duration(s.trim())
+                .map_err(|e| format!("history: `since` {s:?}: {e} (examples: 90m, 2d)"))?;
+            Some(clock::now().checked_sub(d).unwrap_or(std::time::UNIX_EPOCH))
+        }
+        None => None,
+    };
+    let limit = match args.map.get("limit") {
+        None | Some(Value::Null) => 20,
+        Some(v) => v
+            .as_u64()
+            .filter(|n| (1..=HISTORY_MAX as u64).contains(n))
+            .ok_or_else(|| format!("history: `limit` must be a whole number from 1 to {HISTORY_MAX}"))?
+            as usize,
+    };
+    let query = HistoryQuery {
+        with: args.optional("with")?.map(str::to_owned),
+        grep: args.optional("query")?.map(str::to_owned),
+        since,
+        kind: None,
+        limit: Some(limit),
+    };
+    let (entries, problems) = agent.bridge.query_history(agent.name(), &query);
+    agent.note(&problems, &[]);
+    Ok(delivery::render_history(agent.name(), &entries))
 }
 
 fn check_inbox(agent: &mut Agent, _: &Args) -> Result<String, String> {
@@ -385,13 +464,13 @@ fn send_one(agent: &Agent, draft: Draft) -> Result<Message, String> {
         .map_err(|e| explain(&e))
 }
 
-fn offline_note(agent: &Agent, to: &Name) -> String {
-    if agent.bridge.is_online(to) {
-        String::new()
+fn queued_note(online: bool, to: &Name) -> String {
+    if online {
+        format!(" {to} is online: the message is in its inbox now.")
     } else {
         format!(
-            " {to} is offline: the message waits in its inbox and will be delivered when {to} \
-             comes online."
+            " Queued: {to} is offline, so the message waits in its inbox and will be delivered \
+             when {to} comes online. message_status shows where it is."
         )
     }
 }

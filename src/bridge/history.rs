@@ -1,0 +1,213 @@
+//! An agent's own history: what it sent (`to-<me>/sent/`) and what it read (`to-<me>/done/`),
+//! in time order, and pruning old history. v7 ids carry their time in the file name, so the
+//! newest N are found by listing two folders and reading N files, not all of them.
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::mailbox::is_message_file;
+use super::{Bridge, Envelope, Message, Name, Problem, clock, ids};
+
+/// Which messages `history` wants. Every filter is optional.
+#[derive(Debug, Default, Clone)]
+pub struct HistoryQuery {
+    /// Only messages to or from this agent.
+    pub with: Option<String>,
+    /// Only messages whose text contains this, ignoring case.
+    pub grep: Option<String>,
+    /// Only messages from this time on.
+    pub since: Option<SystemTime>,
+    pub kind: Option<String>,
+    /// The newest N (printed oldest first).
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Sent,
+    Received,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Sent => "sent",
+            Direction::Received => "received",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub direction: Direction,
+    /// Text decrypted.
+    pub message: Message,
+}
+
+/// What `prune` removed (or would remove) from one mailbox.
+#[derive(Debug, Default, Clone)]
+pub struct Pruned {
+    pub done: usize,
+    pub sent: usize,
+    pub receipts: usize,
+    pub answers: usize,
+}
+
+impl Pruned {
+    pub fn total(&self) -> usize {
+        self.done + self.sent + self.receipts + self.answers
+    }
+}
+
+impl HistoryQuery {
+    fn accepts(&self, e: &Entry) -> bool {
+        let m = &e.message;
+        let peer = match e.direction {
+            Direction::Sent => &m.to,
+            Direction::Received => &m.from,
+        };
+        self.with.as_ref().is_none_or(|w| w == peer)
+            && self.kind.as_ref().is_none_or(|k| *k == m.kind)
+            && self.grep.as_ref().is_none_or(|g| {
+                m.text().to_lowercase().contains(&g.to_lowercase())
+            })
+    }
+}
+
+impl Bridge {
+    /// `me`'s sent and read messages matching `query`, oldest first (the newest `limit`).
+    pub fn query_history(&self, me: &Name, query: &HistoryQuery) -> (Vec<Entry>, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let mut files = Vec::new();
+        for (direction, dir) in [
+            (Direction::Sent, self.sent_dir(me)),
+            (Direction::Received, self.done_dir(me)),
+        ] {
+            for file in message_files(&dir) {
+                let (key, message) = match file.strip_suffix(".json").and_then(ids::v7_millis) {
+                    Some(ms) => (ms, None),
+                    // An id of the original: its timestamp orders it, so read it now.
+                    None => match self.read(me, &dir, &file, false, &mut problems) {
+                        Some(m) => (m.sort_key().0, Some(m)),
+                        None => continue,
+                    },
+                };
+                files.push((key, file, direction, message));
+            }
+        }
+        files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let since = query.since.map(clock::millis);
+        let mut found = Vec::new();
+        for (key, file, direction, message) in files.into_iter().rev() {
+            if query.limit.is_some_and(|n| found.len() >= n) || since.is_some_and(|s| key < s) {
+                break;
+            }
+            let dir = match direction {
+                Direction::Sent => self.sent_dir(me),
+                Direction::Received => self.done_dir(me),
+            };
+            let message = match message {
+                Some(m) => m,
+                None => match self.read(me, &dir, &file, false, &mut problems) {
+                    Some(m) => m,
+                    None => continue,
+                },
+            };
+            let entry = match self.decrypt(Envelope { message, file }) {
+                Ok(env) => Entry {
+                    direction,
+                    message: env.message,
+                },
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
+            if query.accepts(&entry) {
+                found.push(entry);
+            }
+        }
+        found.reverse();
+        (found, problems)
+    }
+
+    /// Removes history older than `older_than` from every mailbox: read messages (`done/`),
+    /// sent copies, receipts and answer markers. Pending mail (`inbox/`, `scheduled/`) is never
+    /// touched. With `dry_run`, only counts.
+    pub fn prune(
+        &self,
+        older_than: Duration,
+        now: SystemTime,
+        dry_run: bool,
+    ) -> (Vec<(Name, Pruned)>, Vec<Problem>) {
+        let cutoff = clock::millis(now.checked_sub(older_than).unwrap_or(UNIX_EPOCH));
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        for name in self.mailboxes() {
+            let mut pruned = Pruned::default();
+            for (dir, count) in [
+                (self.done_dir(&name), &mut pruned.done),
+                (self.sent_dir(&name), &mut pruned.sent),
+                (self.receipts_dir(&name), &mut pruned.receipts),
+                (self.answers_dir(&name), &mut pruned.answers),
+            ] {
+                for file in message_files(&dir) {
+                    let path = dir.join(&file);
+                    if age_key(&path, &file).is_none_or(|ms| ms >= cutoff) {
+                        continue;
+                    }
+                    if dry_run {
+                        *count += 1;
+                        continue;
+                    }
+                    match fs::remove_file(&path) {
+                        Ok(()) => *count += 1,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => problems.push(Problem::Stuck {
+                            file: format!("{}/{file}", dir.display()),
+                            reason: format!("cannot remove it: {e}"),
+                        }),
+                    }
+                }
+            }
+            if pruned.total() > 0 {
+                out.push((name, pruned));
+            }
+        }
+        (out, problems)
+    }
+}
+
+/// Names of the message files (and receipts, `*.receipt.json`) in `dir`; none when missing.
+fn message_files(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|f| is_message_file(f))
+        .collect()
+}
+
+/// When a history file was made, in Unix ms: the time in its v7 id, else the time its JSON
+/// records (`timestamp`, `delivered_at`, `answered_at`), else its modification time.
+fn age_key(path: &Path, file: &str) -> Option<u64> {
+    let stem = file
+        .strip_suffix(".receipt.json")
+        .or_else(|| file.strip_suffix(".json"))?;
+    if let Some(ms) = ids::v7_millis(stem) {
+        return Some(ms);
+    }
+    let recorded = super::fsutil::read_regular(path, 4 * 1024 * 1024)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| {
+            ["timestamp", "delivered_at", "answered_at"]
+                .iter()
+                .find_map(|k| v[*k].as_str().and_then(clock::parse))
+        });
+    recorded
+        .or_else(|| fs::symlink_metadata(path).and_then(|m| m.modified()).ok())
+        .map(clock::millis)
+}

@@ -7,6 +7,7 @@ mod badinput;
 mod cli;
 mod compat;
 mod generated;
+mod life;
 mod mcp;
 mod perms;
 mod props;

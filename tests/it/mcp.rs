@@ -20,7 +20,7 @@ const INITIALIZE: &[u8] =
 const INITIALIZED: &[u8] = b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
 
 /// A running `serve-mcp` with its stdout parsed line by line on a reader thread.
-struct McpClient {
+pub(crate) struct McpClient {
     child: Child,
     stdin: Option<ChildStdin>,
     rx: Receiver<Value>,
@@ -60,7 +60,7 @@ fn spawn(env: &TestEnv, name: Option<&str>, args: &[&str]) -> (Child, Arc<Mutex<
 }
 
 impl McpClient {
-    fn start(env: &TestEnv, name: &str) -> McpClient {
+    pub(crate) fn start(env: &TestEnv, name: &str) -> McpClient {
         McpClient::start_with(env, Some(name), &[])
     }
 
@@ -116,7 +116,7 @@ impl McpClient {
         })
     }
 
-    fn initialize(&mut self) -> Value {
+    pub(crate) fn initialize(&mut self) -> Value {
         let r = self.request(
             "initialize",
             json!({"protocolVersion": "2025-06-18", "capabilities": {},
@@ -127,7 +127,7 @@ impl McpClient {
     }
 
     /// The `tools/call` result (which may itself be an `isError` result).
-    fn call(&mut self, tool: &str, args: Value) -> Value {
+    pub(crate) fn call(&mut self, tool: &str, args: Value) -> Value {
         let r = self.request("tools/call", json!({"name": tool, "arguments": args}));
         assert!(r.get("error").is_none(), "{tool}: protocol error {r}");
         r["result"].clone()
@@ -181,7 +181,7 @@ impl McpClient {
     }
 
     /// The channel push for message `id`.
-    fn push_of(&mut self, id: &str) -> Value {
+    pub(crate) fn push_of(&mut self, id: &str) -> Value {
         self.expect(&format!("push of {id}"), |m| {
             m["method"] == CHANNEL && m["params"]["meta"]["msg_id"] == id
         })
@@ -233,7 +233,7 @@ fn wait_exit(child: &mut Child, stderr: &Mutex<String>) -> ExitStatus {
 }
 
 /// All text content of a tool result.
-fn text(result: &Value) -> String {
+pub(crate) fn text(result: &Value) -> String {
     result["content"]
         .as_array()
         .unwrap_or_else(|| panic!("no content in {result}"))
@@ -243,7 +243,7 @@ fn text(result: &Value) -> String {
         .join("\n")
 }
 
-fn is_error(result: &Value) -> bool {
+pub(crate) fn is_error(result: &Value) -> bool {
     result["isError"] == true
 }
 
@@ -433,8 +433,10 @@ fn tools_list_names_the_original_tools_with_schemas() {
         r.sort();
         r
     };
-    assert_eq!(tools.len(), 7);
+    assert_eq!(tools.len(), 9);
     assert!(required("whoami").is_empty());
+    assert_eq!(required("message_status"), ["msg_id"]);
+    assert!(required("history").is_empty());
     assert!(required("list_agents").is_empty());
     assert!(required("check_inbox").is_empty());
     assert_eq!(required("send"), ["text", "to"]);

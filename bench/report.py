@@ -220,11 +220,13 @@ def life_section(r: dict | None, error: str) -> list[str]:
         row("`status --json`, a queued message, as its sender", r["status_queued"]),
         row("`status --json`, a read message, no identity (every mailbox tried)", r["status_anyone"]),
         ["`status` / floor (medians, same run)", f"{r['status_over_floor']:.2f}×", "", "", "", ""],
+        row(f"`ls -f` of the two history folders ({r['messages']:,} names: the listing floor)", r["listing"]),
         row(f"`history --limit 20 --json` over {r['messages']:,}", r["history"],
             f"≤ {t['history_median_ms']:g} ms", met(r["history"]["median"], t["history_median_ms"])),
         row("`history --limit 20 --with PEER --json`", r["history_with"]),
         row("`history --limit 20 --grep TEXT` matching only the oldest (reads every file)", r["history_grep"]),
-        ["`history --limit 20` / floor", f"{r['history_over_floor']:.2f}×", "", "", "", ""],
+        ["`history --limit 20` / `--version` floor", f"{r['history_over_floor']:.2f}×", "", "", "", ""],
+        ["`history --limit 20` / `ls -f` floor", f"{r['history_over_listing']:.2f}×", "", "", "", ""],
     ])
     return out + [""]
 

@@ -69,9 +69,10 @@ impl HistoryQuery {
         };
         self.with.as_ref().is_none_or(|w| w == peer)
             && self.kind.as_ref().is_none_or(|k| *k == m.kind)
-            && self.grep.as_ref().is_none_or(|g| {
-                m.text().to_lowercase().contains(&g.to_lowercase())
-            })
+            && self
+                .grep
+                .as_ref()
+                .is_none_or(|g| m.text().to_lowercase().contains(&g.to_lowercase()))
     }
 }
 
@@ -79,28 +80,30 @@ impl Bridge {
     /// `me`'s sent and read messages matching `query`, oldest first (the newest `limit`).
     pub fn query_history(&self, me: &Name, query: &HistoryQuery) -> (Vec<Entry>, Vec<Problem>) {
         let mut problems = Vec::new();
-        let mut files = Vec::new();
+        // Kept small (the rare message read for its timestamp is boxed): sorting 100,000 of
+        // these moves every one of them many times.
+        let mut files: Vec<((u64, u128), String, Direction, Option<Box<Message>>)> = Vec::new();
         for (direction, dir) in [
             (Direction::Sent, self.sent_dir(me)),
             (Direction::Received, self.done_dir(me)),
         ] {
             for file in message_files(&dir) {
-                let (key, message) = match file.strip_suffix(".json").and_then(ids::v7_millis) {
-                    Some(ms) => (ms, None),
+                let (key, message) = match file.strip_suffix(".json").and_then(v7_key) {
+                    Some(key) => (key, None),
                     // An id of the original: its timestamp orders it, so read it now.
                     None => match self.read(me, &dir, &file, false, &mut problems) {
-                        Some(m) => (m.sort_key().0, Some(m)),
+                        Some(m) => ((m.sort_key().0, 0), Some(Box::new(m))),
                         None => continue,
                     },
                 };
                 files.push((key, file, direction, message));
             }
         }
-        files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        files.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         let since = query.since.map(clock::millis);
         let mut found = Vec::new();
-        for (key, file, direction, message) in files.into_iter().rev() {
-            if query.limit.is_some_and(|n| found.len() >= n) || since.is_some_and(|s| key < s) {
+        for ((ms, _), file, direction, message) in files.into_iter().rev() {
+            if query.limit.is_some_and(|n| found.len() >= n) || since.is_some_and(|s| ms < s) {
                 break;
             }
             let dir = match direction {
@@ -108,7 +111,7 @@ impl Bridge {
                 Direction::Received => self.done_dir(me),
             };
             let message = match message {
-                Some(m) => m,
+                Some(m) => *m,
                 None => match self.read(me, &dir, &file, false, &mut problems) {
                     Some(m) => m,
                     None => continue,
@@ -179,6 +182,16 @@ impl Bridge {
     }
 }
 
+/// The sort key of a `msg-<uuidv7>` file stem: its millisecond, then the whole UUID (which
+/// orders messages within a millisecond as their sender wrote them).
+fn v7_key(stem: &str) -> Option<(u64, u128)> {
+    let uuid = uuid::Uuid::parse_str(stem.strip_prefix("msg-")?).ok()?;
+    (uuid.get_version_num() == 7).then(|| {
+        let u = uuid.as_u128();
+        ((u >> 80) as u64, u)
+    })
+}
+
 /// Names of the message files (and receipts, `*.receipt.json`) in `dir`; none when missing.
 fn message_files(dir: &Path) -> Vec<String> {
     fs::read_dir(dir)
@@ -210,4 +223,25 @@ fn age_key(path: &Path, file: &str) -> Option<u64> {
     recorded
         .or_else(|| fs::symlink_metadata(path).and_then(|m| m.modified()).ok())
         .map(clock::millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v7_keys_carry_the_millisecond_and_order_within_it() {
+        let t = UNIX_EPOCH + Duration::from_nanos(1_763_940_000_123_456_789);
+        let a = format!("msg-{}", ids::uuid_v7(t));
+        let b = format!("msg-{}", ids::uuid_v7(t + Duration::from_micros(300)));
+        let (ka, kb) = (v7_key(&a).unwrap(), v7_key(&b).unwrap());
+        assert_eq!(ka.0, ids::v7_millis(&a).unwrap());
+        assert!(ka < kb);
+        assert_eq!(
+            v7_key("msg-505f72af-f9ca-493b-8908-dceff7401ec6"),
+            None,
+            "v4"
+        );
+        assert_eq!(v7_key("note"), None);
+    }
 }

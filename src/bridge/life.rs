@@ -103,7 +103,11 @@ impl Status {
             ),
             State::Expired => format!(
                 "{id}: expired unread in {to}'s {} at {}",
-                if self.place == "done" { "mailbox" } else { "inbox" },
+                if self.place == "done" {
+                    "mailbox"
+                } else {
+                    "inbox"
+                },
                 self.expires_at.clone().unwrap_or_else(unknown)
             ),
         }
@@ -179,11 +183,8 @@ impl Bridge {
             _ if expired => State::Expired,
             _ => State::Queued,
         };
-        let field = |v: &Option<Value>, k: &str| {
-            v.as_ref()
-                .and_then(|v| v[k].as_str())
-                .map(str::to_owned)
-        };
+        let field =
+            |v: &Option<Value>, k: &str| v.as_ref().and_then(|v| v[k].as_str()).map(str::to_owned);
         Ok(Some(Status {
             id: id.to_owned(),
             state,

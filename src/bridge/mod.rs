@@ -20,8 +20,8 @@ pub mod watch;
 
 pub use error::{Error, Result};
 pub use history::{Direction, Entry, HistoryQuery, Pruned};
-pub use life::{State, Status};
 pub use identity::Renamed;
+pub use life::{State, Status};
 pub use mailbox::{Envelope, Filter, Problem, Taken};
 pub use message::{Draft, Message};
 pub use presence::{AgentInfo, Presence};

@@ -178,7 +178,12 @@ impl Bridge {
         let json = serde_json::to_string_pretty(&schedule).unwrap_or_default();
         let dir = self.schedules_dir();
         fsutil::create_dir_private(&dir)?;
-        fsutil::write_atomic(&dir, &format!("{}.json", schedule.id), json.as_bytes(), true)?;
+        fsutil::write_atomic(
+            &dir,
+            &format!("{}.json", schedule.id),
+            json.as_bytes(),
+            true,
+        )?;
         schedule.text = draft.text;
         Ok(schedule)
     }

@@ -24,7 +24,11 @@ pub fn run(ctx: &Context, args: PruneArgs) -> Result<(), CliError> {
         } else {
             out.line(&format!(
                 "{name}: {} {} read, {} sent, {} receipts, {} answer markers",
-                if args.dry_run { "would remove" } else { "removed" },
+                if args.dry_run {
+                    "would remove"
+                } else {
+                    "removed"
+                },
                 p.done,
                 p.sent,
                 p.receipts,

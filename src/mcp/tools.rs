@@ -406,8 +406,9 @@ fn history(agent: &mut Agent, args: &Args) -> Result<String, String> {
         Some(v) => v
             .as_u64()
             .filter(|n| (1..=HISTORY_MAX as u64).contains(n))
-            .ok_or_else(|| format!("history: `limit` must be a whole number from 1 to {HISTORY_MAX}"))?
-            as usize,
+            .ok_or_else(|| {
+                format!("history: `limit` must be a whole number from 1 to {HISTORY_MAX}")
+            })? as usize,
     };
     let query = HistoryQuery {
         with: args.optional("with")?.map(str::to_owned),

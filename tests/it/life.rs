@@ -91,8 +91,11 @@ fn status_of_scheduled_and_expired_messages_and_unknown_ids() {
 
     let sent = SystemTime::now();
     let out = run_ok(
-        env.as_("alice", &["send", "--to", "bob", "--ttl", "1m", "soon stale"])
-            .env("CC2CC_TEST_NOW", rfc3339(sent)),
+        env.as_(
+            "alice",
+            &["send", "--to", "bob", "--ttl", "1m", "soon stale"],
+        )
+        .env("CC2CC_TEST_NOW", rfc3339(sent)),
     );
     let stale = stdout(&out).trim().to_owned();
     let after = rfc3339(sent + Duration::from_secs(120));
@@ -106,10 +109,16 @@ fn status_of_scheduled_and_expired_messages_and_unknown_ids() {
     assert_eq!(s["state"], "expired");
     assert_eq!(s["place"], "done");
     assert_eq!(s["read_at"], Value::Null);
-    assert!(!env.path(&format!("to-bob/receipts/{stale}.receipt.json")).exists());
+    assert!(
+        !env.path(&format!("to-bob/receipts/{stale}.receipt.json"))
+            .exists()
+    );
 
     let out = env
-        .as_("alice", &["status", "msg-00000000-0000-7000-8000-000000000000"])
+        .as_(
+            "alice",
+            &["status", "msg-00000000-0000-7000-8000-000000000000"],
+        )
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -119,7 +128,11 @@ fn status_of_scheduled_and_expired_messages_and_unknown_ids() {
     );
     let out = env.cmd(&["status", "../etc/passwd"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("invalid message id"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("invalid message id"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 fn status_at(env: &TestEnv, id: &str, now: &str) -> Value {
@@ -161,10 +174,7 @@ fn history_shows_both_directions_in_plain_text_while_files_stay_encrypted() {
         format!("to-bob/sent/{answer}.json"),
     ] {
         let text = env.read_json(&file)["content"]["text"].clone();
-        assert!(
-            text.as_str().unwrap().starts_with("ENC:"),
-            "{file}: {text}"
-        );
+        assert!(text.as_str().unwrap().starts_with("ENC:"), "{file}: {text}");
     }
     let out = run_ok(env.as_("alice", &["history", "--json"]));
     let h = json_lines(&out);
@@ -220,7 +230,10 @@ fn prune_removes_old_history_and_never_pending_mail() {
     run_ok(env.as_("bob", &["inbox"]));
     run_ok(env.as_("bob", &["reply", &read, "done"]));
     let pending = env.send("alice", "bob", "still pending");
-    let out = run_ok(env.as_("alice", &["send", "--to", "bob", "--in", "30d", "much later"]));
+    let out = run_ok(env.as_(
+        "alice",
+        &["send", "--to", "bob", "--in", "30d", "much later"],
+    ));
     let scheduled = stdout(&out).trim().to_owned();
     // Nothing is a day old yet.
     let out = run_ok(env.cmd(&["prune", "--older-than", "1d", "--json"]));
@@ -243,7 +256,12 @@ fn prune_removes_old_history_and_never_pending_mail() {
     assert_eq!(env.files("to-bob/inbox"), [format!("{pending}.json")]);
     assert_eq!(env.files("to-bob/scheduled"), [format!("{scheduled}.json")]);
     assert_eq!(env.files("to-alice/sent"), [format!("{scheduled}.json")]);
-    for dir in ["to-bob/done", "to-bob/receipts", "to-bob/answers", "to-bob/sent"] {
+    for dir in [
+        "to-bob/done",
+        "to-bob/receipts",
+        "to-bob/answers",
+        "to-bob/sent",
+    ] {
         assert!(env.files(dir).is_empty(), "{dir}: {:?}", env.files(dir));
     }
 }
@@ -255,7 +273,11 @@ fn a_scheduled_message_is_invisible_until_due_then_a_running_watch_delivers_it()
     let out = run_ok(env.as_("alice", &["send", "--to", "bob", "--in", "2s", "wake up"]));
     let sent = Instant::now();
     let id = stdout(&out).trim().to_owned();
-    assert!(stderr(&out).starts_with("cc2cc: scheduled for "), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("cc2cc: scheduled for "),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env.files("to-bob/scheduled"), [format!("{id}.json")]);
     assert!(env.files("to-bob/inbox").is_empty());
     let out = run_ok(env.as_("bob", &["inbox", "--peek", "--json"]));
@@ -294,17 +316,24 @@ fn a_scheduled_message_is_invisible_until_due_then_a_running_watch_delivers_it()
 fn send_at_accepts_rfc3339_and_hh_mm_and_refuses_the_past() {
     let env = TestEnv::new();
     let at = rfc3339(SystemTime::now() + Duration::from_secs(3600));
-    let out = run_ok(env.as_("alice", &["--json", "send", "--to", "bob", "--at", &at, "x"]));
+    let out = run_ok(env.as_(
+        "alice",
+        &["--json", "send", "--to", "bob", "--at", &at, "x"],
+    ));
     let line = &json_lines(&out)[0];
     assert_eq!(line["scheduled"], at.as_str());
     assert_eq!(
-        env.read_json(&format!("to-bob/scheduled/{}.json", line["id"].as_str().unwrap()))
-            ["timestamp"],
+        env.read_json(&format!(
+            "to-bob/scheduled/{}.json",
+            line["id"].as_str().unwrap()
+        ))["timestamp"],
         at.as_str()
     );
-    let out = run_ok(env.as_("alice", &["--json", "send", "--to", "bob", "--at", "07:30", "y"]));
-    let due = humantime::parse_rfc3339(json_lines(&out)[0]["scheduled"].as_str().unwrap())
-        .unwrap();
+    let out = run_ok(env.as_(
+        "alice",
+        &["--json", "send", "--to", "bob", "--at", "07:30", "y"],
+    ));
+    let due = humantime::parse_rfc3339(json_lines(&out)[0]["scheduled"].as_str().unwrap()).unwrap();
     assert!(due > SystemTime::now() && due <= SystemTime::now() + Duration::from_secs(86_400));
     for bad in ["2020-01-01T00:00:00Z", "25:00", "soon"] {
         let out = env
@@ -312,7 +341,11 @@ fn send_at_accepts_rfc3339_and_hh_mm_and_refuses_the_past() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
-        assert!(stderr(&out).starts_with("cc2cc: error: "), "{}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("cc2cc: error: "),
+            "{}",
+            stderr(&out)
+        );
     }
     assert_eq!(env.files("to-bob/scheduled").len(), 2);
 }
@@ -354,7 +387,11 @@ fn three_racing_tick_loops_deliver_each_occurrence_once() {
     run_ok(env.cmd(&["schedule", "rm", &schedule]));
     let seen = occurrences(&env, "bob");
     let distinct: HashSet<&String> = seen.iter().collect();
-    assert_eq!(distinct.len(), seen.len(), "an occurrence came twice: {seen:?}");
+    assert_eq!(
+        distinct.len(),
+        seen.len(),
+        "an occurrence came twice: {seen:?}"
+    );
     assert!(
         (2..=5).contains(&seen.len()),
         "{} occurrences in 4.5 s from {runs} ticks: {seen:?}",
@@ -376,14 +413,18 @@ fn missed_occurrences_fire_once_and_schedule_rm_stops_it() {
     let out = run_ok(
         env.as_(
             "cron-job",
-            &["schedule", "add", "--to", "bob", "--every", "1m", "--type", "status", "-"],
+            &[
+                "schedule", "add", "--to", "bob", "--every", "1m", "--type", "status", "-",
+            ],
         )
         .env("CC2CC_TEST_NOW", at(0))
         .write_stdin("hourly report\n"),
     );
     let id = stdout(&out).trim().to_owned();
     let tick = |secs: u64| -> Vec<Value> {
-        json_lines(&run_ok(env.cmd(&["tick", "--json"]).env("CC2CC_TEST_NOW", at(secs))))
+        json_lines(&run_ok(
+            env.cmd(&["tick", "--json"]).env("CC2CC_TEST_NOW", at(secs)),
+        ))
     };
     assert!(tick(30).is_empty(), "not due yet");
     // Ten minutes with nothing running: one message, for the latest occurrence.
@@ -399,7 +440,10 @@ fn missed_occurrences_fire_once_and_schedule_rm_stops_it() {
     assert_eq!(inbox[0]["content"]["text"], "hourly report");
     assert_eq!(inbox[0]["schedule"], id.as_str());
 
-    let list = json_lines(&run_ok(env.cmd(&["schedule", "list", "--json"]).env("CC2CC_TEST_NOW", at(700))));
+    let list = json_lines(&run_ok(
+        env.cmd(&["schedule", "list", "--json"])
+            .env("CC2CC_TEST_NOW", at(700)),
+    ));
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["every"], 60);
     assert_eq!(list[0]["last_fired"], at(660).as_str());
@@ -407,7 +451,11 @@ fn missed_occurrences_fire_once_and_schedule_rm_stops_it() {
 
     run_ok(env.cmd(&["schedule", "rm", &id]));
     assert!(tick(3600).is_empty(), "a removed schedule never fires");
-    assert!(env.files("schedules").is_empty(), "{:?}", env.files("schedules"));
+    assert!(
+        env.files("schedules").is_empty(),
+        "{:?}",
+        env.files("schedules")
+    );
     let out = env.cmd(&["schedule", "rm", &id]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -427,11 +475,25 @@ fn cron_schedules_fire_the_latest_matching_minute_once() {
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(now - now % 60);
     let at = |secs: u64| rfc3339(t0 + Duration::from_secs(secs));
     run_ok(
-        env.as_("cron-job", &["schedule", "add", "--to", "bob", "--cron", "* * * * *", "tick"])
-            .env("CC2CC_TEST_NOW", at(1)),
+        env.as_(
+            "cron-job",
+            &[
+                "schedule",
+                "add",
+                "--to",
+                "bob",
+                "--cron",
+                "* * * * *",
+                "tick",
+            ],
+        )
+        .env("CC2CC_TEST_NOW", at(1)),
     );
     let tick = |secs: u64| {
-        json_lines(&run_ok(env.cmd(&["tick", "--json"]).env("CC2CC_TEST_NOW", at(secs)))).len()
+        json_lines(&run_ok(
+            env.cmd(&["tick", "--json"]).env("CC2CC_TEST_NOW", at(secs)),
+        ))
+        .len()
     };
     assert_eq!(tick(59), 0);
     assert_eq!(tick(60 * 45 + 10), 1, "45 missed minutes fire once");
@@ -439,7 +501,10 @@ fn cron_schedules_fire_the_latest_matching_minute_once() {
     assert_eq!(occurrences(&env, "bob"), [at(60 * 45)]);
     for bad in ["* * * *", "61 * * * *", "*/0 * * * *"] {
         let out = env
-            .as_("cron-job", &["schedule", "add", "--to", "bob", "--cron", bad, "x"])
+            .as_(
+                "cron-job",
+                &["schedule", "add", "--to", "bob", "--cron", bad, "x"],
+            )
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{bad}");
@@ -464,25 +529,41 @@ fn mcp_tools_message_status_and_history_and_a_scheduled_push() {
     let r = c.call("message_status", json!({"msg_id": id}));
     let s: Value = serde_json::from_str(&text(&r)).unwrap();
     assert_eq!(s["state"], "queued");
-    assert_eq!(s, status(&env, Some("brave-fox"), &id), "the same library answer");
+    assert_eq!(
+        s,
+        status(&env, Some("brave-fox"), &id),
+        "the same library answer"
+    );
     let r = c.call("message_status", json!({"msg_id": "msg-nope"}));
     assert!(is_error(&r));
-    assert!(text(&r).contains("no message msg-nope on this bridge"), "{}", text(&r));
+    assert!(
+        text(&r).contains("no message msg-nope on this bridge"),
+        "{}",
+        text(&r)
+    );
 
     let r = c.call("history", json!({"query": "STATUS", "limit": 5}));
     let h = text(&r);
     assert!(
-        h.contains(&format!("[sent] msg_id={id} to=calm-owl type=message")) && h.contains("\n  status check\n"),
+        h.contains(&format!("[sent] msg_id={id} to=calm-owl type=message"))
+            && h.contains("\n  status check\n"),
         "{h}"
     );
     let r = c.call("history", json!({"with": "nobody"}));
-    assert!(text(&r).starts_with("No history for brave-fox matches."), "{}", text(&r));
+    assert!(
+        text(&r).starts_with("No history for brave-fox matches."),
+        "{}",
+        text(&r)
+    );
     let r = c.call("history", json!({"limit": 0}));
     assert!(is_error(&r));
 
     // A message scheduled for the session is neither shown nor pushed before its time, then
     // the server's own timer delivers it.
-    let out = run_ok(env.as_("calm-owl", &["send", "--to", "brave-fox", "--in", "2s", "later"]));
+    let out = run_ok(env.as_(
+        "calm-owl",
+        &["send", "--to", "brave-fox", "--in", "2s", "later"],
+    ));
     let later = stdout(&out).trim().to_owned();
     let r = c.call("check_inbox", json!({}));
     assert!(!text(&r).contains(&later), "{}", text(&r));

@@ -60,6 +60,10 @@ impl Pruned {
     }
 }
 
+/// One history file found by a listing: its sort key, name, folder, and the message when
+/// ordering it needed a read.
+type Listed = ((u64, u128), String, Direction, Option<Box<Message>>);
+
 impl HistoryQuery {
     fn accepts(&self, e: &Entry) -> bool {
         let m = &e.message;
@@ -82,7 +86,7 @@ impl Bridge {
         let mut problems = Vec::new();
         // Kept small (the rare message read for its timestamp is boxed): sorting 100,000 of
         // these moves every one of them many times.
-        let mut files: Vec<((u64, u128), String, Direction, Option<Box<Message>>)> = Vec::new();
+        let mut files: Vec<Listed> = Vec::new();
         for (direction, dir) in [
             (Direction::Sent, self.sent_dir(me)),
             (Direction::Received, self.done_dir(me)),

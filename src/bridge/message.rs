@@ -46,10 +46,10 @@ pub struct Content {
     pub extra: Map<String, Value>,
 }
 
-fn default_type() -> String {
+pub(crate) fn default_type() -> String {
     "message".into()
 }
-fn default_priority() -> String {
+pub(crate) fn default_priority() -> String {
     "normal".into()
 }
 fn empty_array() -> Value {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use super::cron::Cron;
 use super::error::{Error, Result};
 use super::mailbox::is_message_file;
-use super::message::{Draft, Message};
+use super::message::{Draft, Message, default_priority, default_type};
 use super::{Bridge, Name, Problem, clock, crypto, fsutil, ids};
 
 /// How often a running `watch` or `serve-mcp` looks for due work (sooner when it knows the
@@ -44,13 +44,6 @@ pub struct Schedule {
     pub created: String,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
-}
-
-fn default_type() -> String {
-    "message".into()
-}
-fn default_priority() -> String {
-    "normal".into()
 }
 
 /// How a schedule repeats.

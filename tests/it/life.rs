@@ -570,3 +570,114 @@ fn mcp_tools_message_status_and_history_and_a_scheduled_push() {
     let push = c.push_of(&later);
     assert_eq!(push["params"]["content"], "later");
 }
+
+#[test]
+fn a_running_watch_fires_recurring_schedules_on_its_own() {
+    let env = TestEnv::new();
+    run_ok(env.as_(
+        "cron-job",
+        &[
+            "schedule",
+            "add",
+            "--to",
+            "bob",
+            "--every",
+            "1s",
+            "heartbeat",
+        ],
+    ));
+    let out = run_ok(
+        env.as_(
+            "bob",
+            &["watch", "--json", "--count", "2", "--timeout", "20s"],
+        )
+        .timeout(Duration::from_secs(30)),
+    );
+    let got = json_lines(&out);
+    assert_eq!(got.len(), 2, "{}", stdout(&out));
+    for m in &got {
+        assert_eq!(m["content"]["text"], "heartbeat");
+        assert_eq!(m["from"], "cron-job");
+        assert!(m["schedule"].as_str().unwrap().starts_with("sch-"));
+    }
+    assert_ne!(got[0]["occurrence"], got[1]["occurrence"]);
+}
+
+#[test]
+fn encrypted_schedules_stay_encrypted_on_disk_and_notices_keep_no_copy() {
+    let mut env = TestEnv::new();
+    std::fs::create_dir_all(&env.bridge).unwrap();
+    std::fs::write(env.path("secret.key"), "s3cret").unwrap();
+    let t0 = SystemTime::now();
+    env.now = Some(rfc3339(t0));
+    let out = run_ok(
+        env.as_(
+            "cron-job",
+            &[
+                "schedule",
+                "add",
+                "--to",
+                "bob",
+                "--every",
+                "1h",
+                "--ttl",
+                "1m",
+                "secret plan",
+            ],
+        )
+        .env("CC2CC_ENCRYPT", "1"),
+    );
+    let id = stdout(&out).trim().to_owned();
+    let stored = env.read_json(&format!("schedules/{id}.json"));
+    assert!(
+        stored["text"].as_str().unwrap().starts_with("ENC:"),
+        "{stored}"
+    );
+    let list = json_lines(&run_ok(env.cmd(&["schedule", "list", "--json"])));
+    assert_eq!(list[0]["text"], "secret plan");
+    // Fired by a tick without CC2CC_ENCRYPT: the text stays as it was stored.
+    env.now = Some(rfc3339(t0 + Duration::from_secs(3601)));
+    let fired = json_lines(&run_ok(env.cmd(&["tick", "--json"])));
+    let msg = fired[0]["id"].as_str().unwrap().to_owned();
+    let on_disk = env.read_json(&format!("to-bob/inbox/{msg}.json"));
+    assert!(
+        on_disk["content"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("ENC:")
+    );
+    let copy = env.read_json(&format!("to-cron-job/sent/{msg}.json"));
+    assert_eq!(copy["content"]["text"], on_disk["content"]["text"]);
+    // It expires unread: bob's reader tells cron-job, and that notice is no sent copy of bob's.
+    env.now = Some(rfc3339(t0 + Duration::from_secs(3601 + 120)));
+    run_ok(env.as_("bob", &["inbox"]));
+    assert_eq!(status(&env, Some("cron-job"), &msg)["state"], "expired");
+    assert_eq!(env.files("to-cron-job/inbox").len(), 1, "the expiry notice");
+    assert!(
+        env.files("to-bob/sent").is_empty(),
+        "{:?}",
+        env.files("to-bob/sent")
+    );
+}
+
+#[test]
+fn broadcast_keeps_a_sent_copy_per_recipient() {
+    let env = TestEnv::new();
+    for n in ["bob", "carol"] {
+        run_ok(env.cmd(&["register", n]));
+    }
+    let out = run_ok(env.as_(
+        "alice",
+        &["--json", "broadcast", "--include-offline", "all hands"],
+    ));
+    let ids: Vec<String> = json_lines(&out)
+        .iter()
+        .map(|m| format!("{}.json", m["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let mut copies = env.files("to-alice/sent");
+    copies.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(copies, want);
+}

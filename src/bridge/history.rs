@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::mailbox::is_message_file;
+use super::mailbox::{is_message_file, remove_if_stale};
 use super::{Bridge, Envelope, Message, Name, Problem, clock, ids};
 
 /// Which messages `history` wants. Every filter is optional.
@@ -140,8 +140,9 @@ impl Bridge {
     }
 
     /// Removes history older than `older_than` from every mailbox: read messages (`done/`),
-    /// sent copies, receipts and answer markers. Pending mail (`inbox/`, `scheduled/`) is never
-    /// touched. With `dry_run`, only counts.
+    /// sent copies, receipts and answer markers, and temp files a day old in `sent/` and
+    /// `scheduled/`. Pending mail (`inbox/`, `scheduled/`) is never touched. With `dry_run`,
+    /// only counts.
     pub fn prune(
         &self,
         older_than: Duration,
@@ -175,6 +176,19 @@ impl Bridge {
                             file: format!("{}/{file}", dir.display()),
                             reason: format!("cannot remove it: {e}"),
                         }),
+                    }
+                }
+            }
+            // Temp files of writers that died mid-write, where no inbox reader clears them.
+            if !dry_run {
+                for dir in [self.sent_dir(&name), self.scheduled_dir(&name)] {
+                    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+                        if e.file_name()
+                            .to_str()
+                            .is_some_and(|f| f.starts_with(".tmp-"))
+                        {
+                            remove_if_stale(&e.path());
+                        }
                     }
                 }
             }

@@ -641,7 +641,7 @@ fn list_messages(dir: &Path, skip: &dyn Fn(&str) -> bool, clean: bool) -> Option
     Some(files)
 }
 
-fn remove_if_stale(path: &Path) {
+pub(super) fn remove_if_stale(path: &Path) {
     let stale = fs::symlink_metadata(path)
         .and_then(|m| m.modified())
         .is_ok_and(|t| clock::age(t, SystemTime::now()) > STALE_TEMP);

@@ -681,3 +681,26 @@ fn broadcast_keeps_a_sent_copy_per_recipient() {
     want.sort();
     assert_eq!(copies, want);
 }
+
+#[test]
+fn a_failed_delivery_leaves_no_sent_copy() {
+    let env = TestEnv::new();
+    run_ok(env.cmd(&["register", "bob"]));
+    std::fs::remove_dir(env.path("to-bob/inbox")).unwrap();
+    std::fs::write(env.path("to-bob/inbox"), "not a directory").unwrap();
+    let out = env
+        .as_("alice", &["send", "--to", "bob", "lost?"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("cc2cc: error: "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        env.files("to-alice/sent").is_empty(),
+        "a copy of a message that was never delivered: {:?}",
+        env.files("to-alice/sent")
+    );
+}

@@ -154,9 +154,11 @@ impl Bridge {
         Ok(msg)
     }
 
-    /// Writes a message in its wire form: first the sender's copy (when `copy_for` is given),
-    /// then into `to`'s inbox or `scheduled/`. A failed delivery takes the copy back, so a copy
-    /// never claims a message that was not sent.
+    /// Writes a message in its wire form into `to`'s inbox or `scheduled/`, and the sender's
+    /// copy (when `copy_for` is given) beside it. The two durable writes run at once, so their
+    /// fsyncs overlap. Either both stand or neither: a failed delivery takes the copy back, and
+    /// a failed copy takes the delivery back (unless a reader claimed it in that instant: then
+    /// it was sent, and only the copy is missing).
     pub(crate) fn post_wire(
         &self,
         copy_for: Option<&Name>,
@@ -166,27 +168,46 @@ impl Bridge {
     ) -> Result<()> {
         let json = self.wire_json(msg)?;
         let file = format!("{}.json", msg.id);
-        let copy = match copy_for {
-            Some(me) => Some(write_into(&self.sent_dir(me), &file, &json)?),
-            None => None,
+        let deliver = || {
+            if scheduled {
+                self.ensure_mailbox(to)
+                    .and_then(|()| write_into(&self.scheduled_dir(to), &file, &json))
+            } else {
+                self.deliver_json(to, &file, &json)
+            }
         };
-        let delivered = if scheduled {
-            self.ensure_mailbox(to)
-                .and_then(|()| write_into(&self.scheduled_dir(to), &file, &json))
-                .map(drop)
-        } else {
-            self.deliver_json(to, &file, &json)
+        let Some(me) = copy_for else {
+            return deliver().map(drop);
         };
-        if let (Err(_), Some(copy)) = (&delivered, copy) {
-            let _ = fs::remove_file(copy);
+        let (copied, delivered) = std::thread::scope(|s| {
+            let copier = s.spawn(|| write_into(&self.sent_dir(me), &file, &json));
+            let delivered = deliver();
+            let copied = copier.join().unwrap_or_else(|_| {
+                let why = std::io::Error::other("the writing thread panicked");
+                Err(Error::io("write", &self.sent_dir(me), why))
+            });
+            (copied, delivered)
+        });
+        match (copied, delivered) {
+            (Ok(_), Ok(_)) => Ok(()),
+            (copied, Err(e)) => {
+                if let Ok(copy) = copied {
+                    let _ = fs::remove_file(copy);
+                }
+                Err(e)
+            }
+            (Err(e), Ok(path)) => match fs::remove_file(&path) {
+                Err(gone) if gone.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                _ => Err(e),
+            },
         }
-        delivered
     }
 
     /// Writes `msg` into `to`'s inbox: temp file (O_EXCL, 0600), fsync, rename, fsync directory.
     pub fn deliver(&self, to: &Name, msg: &Message) -> Result<()> {
         let json = self.wire_json(msg)?;
         self.deliver_json(to, &format!("{}.json", msg.id), &json)
+            .map(drop)
     }
 
     fn wire_json(&self, msg: &Message) -> Result<String> {
@@ -203,13 +224,12 @@ impl Bridge {
         Ok(json)
     }
 
-    fn deliver_json(&self, to: &Name, file: &str, json: &str) -> Result<()> {
+    fn deliver_json(&self, to: &Name, file: &str, json: &str) -> Result<std::path::PathBuf> {
         // One stat on the common path; the three mkdirs only for a new mailbox.
         if !self.inbox_dir(to).is_dir() {
             self.ensure_mailbox(to)?;
         }
-        fsutil::write_atomic(&self.inbox_dir(to), file, json.as_bytes(), true)?;
-        Ok(())
+        fsutil::write_atomic(&self.inbox_dir(to), file, json.as_bytes(), true)
     }
 
     /// Pending messages, oldest first, without claiming or expiring anything.

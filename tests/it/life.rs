@@ -703,4 +703,19 @@ fn a_failed_delivery_leaves_no_sent_copy() {
         "a copy of a message that was never delivered: {:?}",
         env.files("to-alice/sent")
     );
+    // And the other way round: no copy, no delivery.
+    run_ok(env.cmd(&["register", "carol"]));
+    std::fs::remove_dir_all(env.path("to-alice/sent")).unwrap();
+    std::fs::write(env.path("to-alice/sent"), "not a directory").unwrap();
+    let out = env
+        .as_("alice", &["send", "--to", "carol", "kept?"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("to-alice/sent"), "{}", stderr(&out));
+    assert!(
+        env.files("to-carol/inbox").is_empty(),
+        "{:?}",
+        env.files("to-carol/inbox")
+    );
 }

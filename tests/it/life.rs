@@ -283,6 +283,7 @@ fn a_scheduled_message_is_invisible_until_due_then_a_running_watch_delivers_it()
     let out = run_ok(env.as_("bob", &["inbox", "--peek", "--json"]));
     assert_eq!(stdout(&out), "", "not visible to readers before its time");
     assert_eq!(env.files("to-bob/scheduled"), [format!("{id}.json")]);
+    assert_eq!(status(&env, Some("alice"), &id)["state"], "scheduled");
 
     let mut watch = env.std_cmd(&["--as", "bob", "watch", "--json", "--count", "1"]);
     let mut child = watch
@@ -310,6 +311,44 @@ fn a_scheduled_message_is_invisible_until_due_then_a_running_watch_delivers_it()
     assert!(waited < Duration::from_secs(5), "late: {waited:?}");
     assert!(env.files("to-bob/scheduled").is_empty());
     assert_eq!(env.files("to-bob/done"), [format!("{id}.json")]);
+    let s = status(&env, Some("alice"), &id);
+    assert_eq!(
+        (&s["state"], &s["read_by"]),
+        (&json!("read"), &json!("bob"))
+    );
+}
+
+#[test]
+fn tick_moves_a_due_scheduled_message_into_the_inbox_once() {
+    let env = TestEnv::new();
+    let t0 = SystemTime::now();
+    let out = run_ok(
+        env.as_("alice", &["send", "--to", "bob", "--in", "10m", "at ten"])
+            .env("CC2CC_TEST_NOW", rfc3339(t0)),
+    );
+    let id = stdout(&out).trim().to_owned();
+    let tick = |secs: u64| {
+        json_lines(&run_ok(
+            env.cmd(&["tick", "--json"])
+                .env("CC2CC_TEST_NOW", rfc3339(t0 + Duration::from_secs(secs))),
+        ))
+    };
+    assert!(tick(599).is_empty());
+    assert_eq!(status(&env, None, &id)["state"], "scheduled");
+    assert_eq!(tick(601), [json!({"released": id})]);
+    assert!(tick(602).is_empty(), "moved once");
+    assert_eq!(env.files("to-bob/inbox"), [format!("{id}.json")]);
+    let s = status(&env, None, &id);
+    assert_eq!(
+        (&s["state"], &s["place"]),
+        (&json!("queued"), &json!("inbox"))
+    );
+    // Its ttl counts from delivery: a day after it was due, not after it was sent.
+    let m = env.read_json(&format!("to-bob/inbox/{id}.json"));
+    assert_eq!(
+        m["timestamp"],
+        rfc3339(t0 + Duration::from_secs(600)).as_str()
+    );
 }
 
 #[test]

@@ -238,7 +238,6 @@ impl Bridge {
             Ok(d) => d
                 .flatten()
                 .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|f| is_message_file(f))
                 .collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => {
@@ -250,6 +249,13 @@ impl Bridge {
             }
         };
         files.sort();
+        // Markers of a schedule removed while a tick was firing it: nothing will read them.
+        for orphan in files.iter().filter_map(|f| f.strip_suffix(".fired")) {
+            if !files.contains(&format!("{orphan}.json")) && ids::is_safe_id(orphan) {
+                let _ = fs::remove_dir_all(self.fired_dir(orphan));
+            }
+        }
+        files.retain(|f| is_message_file(f));
         let mut found = Vec::with_capacity(files.len());
         for file in files {
             let parsed = fsutil::read_regular(&dir.join(&file), self.max_size)

@@ -28,6 +28,18 @@ fn status(env: &TestEnv, who: Option<&str>, id: &str) -> Value {
     lines[0].clone()
 }
 
+/// Runs a command that must fail with `code` and one `cc2cc: error:` line; returns its stderr.
+fn fails(mut c: impl std::borrow::BorrowMut<assert_cmd::Command>, code: i32) -> String {
+    let out = c.borrow_mut().output().unwrap();
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("cc2cc: error: "),
+        "{}",
+        stderr(&out)
+    );
+    stderr(&out)
+}
+
 fn run_ok(mut c: impl std::borrow::BorrowMut<assert_cmd::Command>) -> std::process::Output {
     let out = c.borrow_mut().output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -114,25 +126,19 @@ fn status_of_scheduled_and_expired_messages_and_unknown_ids() {
             .exists()
     );
 
-    let out = env
-        .as_(
+    let err = fails(
+        env.as_(
             "alice",
             &["status", "msg-00000000-0000-7000-8000-000000000000"],
-        )
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        ),
+        1,
+    );
     assert_eq!(
-        stderr(&out).lines().next().unwrap(),
+        err.lines().next().unwrap(),
         "cc2cc: error: no message msg-00000000-0000-7000-8000-000000000000 on this bridge"
     );
-    let out = env.cmd(&["status", "../etc/passwd"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("invalid message id"),
-        "{}",
-        stderr(&out)
-    );
+    let err = fails(env.cmd(&["status", "../etc/passwd"]), 1);
+    assert!(err.contains("invalid message id"), "{err}");
 }
 
 fn status_at(env: &TestEnv, id: &str, now: &str) -> Value {
@@ -375,15 +381,9 @@ fn send_at_accepts_rfc3339_and_hh_mm_and_refuses_the_past() {
     let due = humantime::parse_rfc3339(json_lines(&out)[0]["scheduled"].as_str().unwrap()).unwrap();
     assert!(due > SystemTime::now() && due <= SystemTime::now() + Duration::from_secs(86_400));
     for bad in ["2020-01-01T00:00:00Z", "25:00", "soon"] {
-        let out = env
-            .as_("alice", &["send", "--to", "bob", "--at", bad, "z"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
-        assert!(
-            stderr(&out).starts_with("cc2cc: error: "),
-            "{}",
-            stderr(&out)
+        fails(
+            env.as_("alice", &["send", "--to", "bob", "--at", bad, "z"]),
+            2,
         );
     }
     assert_eq!(env.files("to-bob/scheduled").len(), 2);
@@ -504,10 +504,9 @@ fn missed_occurrences_fire_once_and_schedule_rm_stops_it() {
         "{:?}",
         env.files("schedules")
     );
-    let out = env.cmd(&["schedule", "rm", &id]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let err = fails(env.cmd(&["schedule", "rm", &id]), 1);
     assert_eq!(
-        stderr(&out).lines().next().unwrap(),
+        err.lines().next().unwrap(),
         format!("cc2cc: error: no schedule {id} on this bridge")
     );
 }
@@ -731,36 +730,26 @@ fn broadcast_keeps_a_sent_copy_per_recipient() {
 }
 
 #[test]
-fn a_failed_delivery_leaves_no_sent_copy() {
+fn a_failed_delivery_leaves_no_sent_copy_and_a_failed_copy_no_delivery() {
     let env = TestEnv::new();
-    run_ok(env.cmd(&["register", "bob"]));
-    std::fs::remove_dir(env.path("to-bob/inbox")).unwrap();
-    std::fs::write(env.path("to-bob/inbox"), "not a directory").unwrap();
-    let out = env
-        .as_("alice", &["send", "--to", "bob", "lost?"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).starts_with("cc2cc: error: "),
-        "{}",
-        stderr(&out)
-    );
+    for name in ["alice", "bob", "carol"] {
+        run_ok(env.cmd(&["register", name]));
+    }
+    // A plain file where a folder should be makes that write fail.
+    let block = |dir: &str| {
+        std::fs::remove_dir_all(env.path(dir)).ok();
+        std::fs::write(env.path(dir), "not a directory").unwrap();
+    };
+    let send_fails = |to: &str| fails(env.as_("alice", &["send", "--to", to, "x"]), 1);
+    block("to-bob/inbox");
+    send_fails("bob");
     assert!(
         env.files("to-alice/sent").is_empty(),
-        "a copy of a message that was never delivered: {:?}",
+        "{:?}",
         env.files("to-alice/sent")
     );
-    // And the other way round: no copy, no delivery.
-    run_ok(env.cmd(&["register", "carol"]));
-    std::fs::remove_dir_all(env.path("to-alice/sent")).unwrap();
-    std::fs::write(env.path("to-alice/sent"), "not a directory").unwrap();
-    let out = env
-        .as_("alice", &["send", "--to", "carol", "kept?"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("to-alice/sent"), "{}", stderr(&out));
+    block("to-alice/sent");
+    assert!(send_fails("carol").contains("to-alice/sent"));
     assert!(
         env.files("to-carol/inbox").is_empty(),
         "{:?}",

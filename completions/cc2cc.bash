@@ -16,8 +16,14 @@ _cc2cc() {
             ",$1")
                 cmd="cc2cc"
                 ;;
+            cc2cc,ack)
+                cmd="cc2cc__subcmd__ack"
+                ;;
             cc2cc,broadcast)
                 cmd="cc2cc__subcmd__broadcast"
+                ;;
+            cc2cc,forget)
+                cmd="cc2cc__subcmd__forget"
                 ;;
             cc2cc,help)
                 cmd="cc2cc__subcmd__help"
@@ -46,8 +52,14 @@ _cc2cc() {
             cc2cc,whoami)
                 cmd="cc2cc__subcmd__whoami"
                 ;;
+            cc2cc__subcmd__help,ack)
+                cmd="cc2cc__subcmd__help__subcmd__ack"
+                ;;
             cc2cc__subcmd__help,broadcast)
                 cmd="cc2cc__subcmd__help__subcmd__broadcast"
+                ;;
+            cc2cc__subcmd__help,forget)
+                cmd="cc2cc__subcmd__help__subcmd__forget"
                 ;;
             cc2cc__subcmd__help,help)
                 cmd="cc2cc__subcmd__help__subcmd__help"
@@ -83,7 +95,7 @@ _cc2cc() {
 
     case "${cmd}" in
         cc2cc)
-            opts="-h -V --bridge --as --json --max-size --help --version send reply broadcast list whoami register inbox watch serve-mcp help"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version send reply broadcast list whoami register inbox ack watch forget serve-mcp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -108,8 +120,34 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__ack)
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__broadcast)
-            opts="-p -h -V --priority --include-offline --bridge --as --json --max-size --help --version"
+            opts="-p -q -h -V --priority --include-offline --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -142,8 +180,30 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__forget)
+            opts="-q -h -V --force --bridge --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__help)
-            opts="send reply broadcast list whoami register inbox watch serve-mcp help"
+            opts="send reply broadcast list whoami register inbox ack watch forget serve-mcp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -156,7 +216,35 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__help__subcmd__ack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__help__subcmd__broadcast)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__forget)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -297,7 +385,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__inbox)
-            opts="-n -h -V --peek --all --from --type --limit --bridge --as --json --max-size --help --version"
+            opts="-n -q -h -V --peek --all --from --type --limit --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -339,7 +427,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__list)
-            opts="-h -V --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,7 +453,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__register)
-            opts="-h -V --bridge --json --max-size --help --version"
+            opts="-q -h -V --bridge --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -387,7 +475,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__reply)
-            opts="-p -h -V --priority --bridge --as --json --max-size --help --version"
+            opts="-p -q -h -V --priority --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,7 +509,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__send)
-            opts="-t -p -h -V --to --type --priority --ttl --require-online --wait --bridge --as --json --max-size --help --version"
+            opts="-t -p -q -h -V --to --type --priority --ttl --require-online --wait --timeout --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,6 +543,10 @@ _cc2cc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -475,7 +567,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__serve__subcmd__mcp)
-            opts="-h -V --poll --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --poll --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -505,7 +597,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__watch)
-            opts="-n -h -V --count --timeout --exec --poll --bridge --as --json --max-size --help --version"
+            opts="-n -q -h -V --count --timeout --exec --retry-after --peek --poll --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -524,6 +616,10 @@ _cc2cc() {
                     return 0
                     ;;
                 --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -551,7 +647,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__whoami)
-            opts="-h -V --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

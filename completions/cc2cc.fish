@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cc2cc_global_optspecs
-    string join \n bridge= as= json max-size= h/help V/version
+    string join \n bridge= as= json max-size= q/quiet h/help V/version
 end
 
 function __fish_cc2cc_needs_command
@@ -28,6 +28,7 @@ complete -c cc2cc -n "__fish_cc2cc_needs_command" -l bridge -d 'Bridge directory
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -l json -d 'Machine output: one JSON object per line'
+complete -c cc2cc -n "__fish_cc2cc_needs_command" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "send" -d 'Write one message into an agent\'s inbox and print its id'
@@ -37,7 +38,9 @@ complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "list" -d 'List known ag
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "whoami" -d 'Show your identity, the bridge directory and who is online'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "register" -d 'Claim a name and create its mailbox (a generated name when none is given)'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "inbox" -d 'Print pending messages oldest first and mark them read'
+complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "ack" -d 'Mark exactly these pending messages read (after `inbox --peek` or `watch --peek`)'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "watch" -d 'Print each message as it arrives; holds presence while running'
+complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "forget" -d 'Remove an agent\'s mailbox (a mistyped or retired name)'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "serve-mcp" -d 'Run the MCP stdio server for Claude Code'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -s t -l to -d 'Recipient\'s name' -r
@@ -50,13 +53,15 @@ normal\t''
 high\t''
 critical\t''"
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l ttl -d 'Expire unread after this long (90m, 2d); 0 means never' -r
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l wait -d 'Wait for the reply and print it (exit 124 when DURATION runs out; no value waits forever)' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l wait -d 'Wait for the reply and print it; --wait=DURATION or --timeout limits the wait (exit 124)' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l timeout -d 'With --wait: give up after DURATION with exit 124 (the reply still lands in the inbox)' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l require-online -d 'Refuse unless the recipient is online, instead of queueing'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand reply" -s p -l priority -d 'Message priority' -r -f -a "low\t''
 normal\t''
@@ -66,7 +71,8 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand reply" -l bridge -d 'Bridge 
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand reply" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand reply" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand reply" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand reply" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand reply" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand reply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand reply" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand broadcast" -s p -l priority -d 'Message priority' -r -f -a "low\t''
 normal\t''
@@ -77,24 +83,28 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand broadcast" -l as -d 'Act as 
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand broadcast" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand broadcast" -l include-offline -d 'Also queue for every known agent that is offline'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand broadcast" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand broadcast" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand broadcast" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand broadcast" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand broadcast" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand list" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand list" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand list" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand list" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand list" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand list" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand list" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand whoami" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand whoami" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand whoami" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand whoami" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand whoami" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand whoami" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand whoami" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand register" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand register" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand register" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand register" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand register" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand register" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand register" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -l from -d 'Only messages from this agent' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -l type -d 'Only messages of this type' -r -f -a "message\t''
@@ -105,35 +115,56 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -s n -l limit -d 'At 
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -l peek -d 'Leave the messages pending'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -l peek -d 'Leave the messages pending (acknowledge them later with `cc2cc ack ID…`)'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -l all -d 'Include read history (oldest first)'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand inbox" -s V -l version -d 'Print version'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand ack" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand ack" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand ack" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand ack" -l json -d 'Machine output: one JSON object per line'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand ack" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand ack" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand ack" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -s n -l count -d 'Exit after N messages' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -l timeout -d 'Exit with status 124 after this long' -r
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -l exec -d 'Run CMD (via sh -c) for each message, with the message JSON on its standard input' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -l exec -d 'Run CMD (via sh -c) for each message, with the message JSON on its standard input; the message is marked read only when CMD exits 0' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -l retry-after -d 'First wait before running a failed --exec again (doubles each time; 5 failures move the message to bad/)' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -l poll -d 'Poll every DURATION instead of using filesystem events' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -l peek -d 'Print each message once but leave it pending (acknowledge with `cc2cc ack ID…`)'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand watch" -s V -l version -d 'Print version'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand forget" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand forget" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand forget" -l force -d 'Remove it even when messages are pending in it'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand forget" -l json -d 'Machine output: one JSON object per line'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand forget" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand forget" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand forget" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l poll -d 'Poll every DURATION instead of using filesystem events' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l json -d 'Machine output: one JSON object per line'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -s V -l version -d 'Print version'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "send" -d 'Write one message into an agent\'s inbox and print its id'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "reply" -d 'Answer a message you received (a reply to a task is a response)'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "broadcast" -d 'Send one message to every online agent'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "list" -d 'List known agents, online or offline'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "whoami" -d 'Show your identity, the bridge directory and who is online'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "register" -d 'Claim a name and create its mailbox (a generated name when none is given)'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "inbox" -d 'Print pending messages oldest first and mark them read'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "watch" -d 'Print each message as it arrives; holds presence while running'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "serve-mcp" -d 'Run the MCP stdio server for Claude Code'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "send" -d 'Write one message into an agent\'s inbox and print its id'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "reply" -d 'Answer a message you received (a reply to a task is a response)'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "broadcast" -d 'Send one message to every online agent'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "list" -d 'List known agents, online or offline'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "whoami" -d 'Show your identity, the bridge directory and who is online'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "register" -d 'Claim a name and create its mailbox (a generated name when none is given)'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "inbox" -d 'Print pending messages oldest first and mark them read'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "ack" -d 'Mark exactly these pending messages read (after `inbox --peek` or `watch --peek`)'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "watch" -d 'Print each message as it arrives; holds presence while running'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "forget" -d 'Remove an agent\'s mailbox (a mistyped or retired name)'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "serve-mcp" -d 'Run the MCP stdio server for Claude Code'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

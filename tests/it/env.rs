@@ -95,6 +95,19 @@ impl TestEnv {
     }
 }
 
+/// The value of `f` once it equals `want`, or its last value after 5 s: for state that another
+/// process reaches just after answering (serve-mcp claims a message after writing its result).
+pub fn settled<T: PartialEq>(f: impl Fn() -> T, want: &T) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let v = f();
+        if v == *want || std::time::Instant::now() > deadline {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -433,7 +433,8 @@ fn tools_list_names_the_original_tools_with_schemas() {
         r.sort();
         r
     };
-    assert_eq!(tools.len(), 7);
+    assert_eq!(tools.len(), 8);
+    assert_eq!(required("read_message"), ["msg_id"]);
     assert!(required("whoami").is_empty());
     assert!(required("list_agents").is_empty());
     assert!(required("check_inbox").is_empty());
@@ -644,8 +645,14 @@ fn pending_mail_is_appended_to_the_next_tool_result_exactly_once() {
     );
     assert!(mail.contains("from=calm-owl"), "{mail}");
 
-    assert!(env.files("to-brave-fox/inbox").is_empty());
+    // Claimed once the result was written, a moment after the client read it.
+    let receipts = vec![format!("{id}.receipt.json")];
+    assert_eq!(
+        settled(|| env.files("to-brave-fox/receipts"), &receipts),
+        receipts
+    );
     assert_eq!(env.files("to-brave-fox/done"), [format!("{id}.json")]);
+    assert!(env.files("to-brave-fox/inbox").is_empty());
     let receipt = env.read_json(&format!("to-brave-fox/receipts/{id}.receipt.json"));
     assert_eq!(receipt["delivered_to"], "brave-fox");
 
@@ -672,7 +679,7 @@ fn check_inbox_returns_waiting_messages_oldest_first_then_none() {
     let t = text(&r);
     assert_eq!(ids_in(&t), [first.clone(), second.clone()], "{t}");
     assert!(t.find("first") < t.find("second"));
-    assert_eq!(env.files("to-brave-fox/receipts").len(), 2);
+    assert_eq!(settled(|| env.files("to-brave-fox/receipts").len(), &2), 2);
     let r = c.call("check_inbox", json!({}));
     assert!(text(&r).contains("No pending messages"), "{r}");
 }
@@ -842,7 +849,8 @@ fn register_renames_moves_pending_mail_and_tells_online_agents() {
         "the moved mail is delivered: {t}"
     );
     assert!(env.files("to-alice/inbox").is_empty());
-    assert_eq!(env.files("to-alice-two/done"), [format!("{moved}.json")]);
+    let done = vec![format!("{moved}.json")];
+    assert_eq!(settled(|| env.files("to-alice-two/done"), &done), done);
 
     let notice = carol.expect("rename notice", |m| {
         m["method"] == CHANNEL && m["params"]["meta"]["from"] == "alice-two"

@@ -3,6 +3,7 @@
 
 mod env;
 
+mod attacks;
 mod badinput;
 mod cli;
 mod compat;

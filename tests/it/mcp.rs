@@ -20,7 +20,7 @@ const INITIALIZE: &[u8] =
 const INITIALIZED: &[u8] = b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
 
 /// A running `serve-mcp` with its stdout parsed line by line on a reader thread.
-struct McpClient {
+pub(crate) struct McpClient {
     child: Child,
     stdin: Option<ChildStdin>,
     rx: Receiver<Value>,
@@ -60,11 +60,11 @@ fn spawn(env: &TestEnv, name: Option<&str>, args: &[&str]) -> (Child, Arc<Mutex<
 }
 
 impl McpClient {
-    fn start(env: &TestEnv, name: &str) -> McpClient {
+    pub(crate) fn start(env: &TestEnv, name: &str) -> McpClient {
         McpClient::start_with(env, Some(name), &[])
     }
 
-    fn start_with(env: &TestEnv, name: Option<&str>, args: &[&str]) -> McpClient {
+    pub(crate) fn start_with(env: &TestEnv, name: Option<&str>, args: &[&str]) -> McpClient {
         let (mut child, stderr) = spawn(env, name, args);
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -87,18 +87,18 @@ impl McpClient {
         }
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
-    fn send_line(&mut self, line: &[u8]) {
+    pub(crate) fn send_line(&mut self, line: &[u8]) {
         let stdin = self.stdin.as_mut().expect("stdin open");
         stdin.write_all(line).unwrap();
         stdin.write_all(b"\n").unwrap();
         stdin.flush().unwrap();
     }
 
-    fn send(&mut self, v: &Value) {
+    pub(crate) fn send(&mut self, v: &Value) {
         self.send_line(v.to_string().as_bytes());
     }
 
@@ -107,7 +107,7 @@ impl McpClient {
     }
 
     /// The full response (result or error) to a new request.
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
@@ -116,7 +116,7 @@ impl McpClient {
         })
     }
 
-    fn initialize(&mut self) -> Value {
+    pub(crate) fn initialize(&mut self) -> Value {
         let r = self.request(
             "initialize",
             json!({"protocolVersion": "2025-06-18", "capabilities": {},
@@ -127,7 +127,7 @@ impl McpClient {
     }
 
     /// The `tools/call` result (which may itself be an `isError` result).
-    fn call(&mut self, tool: &str, args: Value) -> Value {
+    pub(crate) fn call(&mut self, tool: &str, args: Value) -> Value {
         let r = self.request("tools/call", json!({"name": tool, "arguments": args}));
         assert!(r.get("error").is_none(), "{tool}: protocol error {r}");
         r["result"].clone()
@@ -199,11 +199,11 @@ impl McpClient {
         ids
     }
 
-    fn close_stdin(&mut self) {
+    pub(crate) fn close_stdin(&mut self) {
         drop(self.stdin.take());
     }
 
-    fn wait(&mut self) -> ExitStatus {
+    pub(crate) fn wait(&mut self) -> ExitStatus {
         wait_exit(&mut self.child, &self.stderr)
     }
 }
@@ -233,7 +233,7 @@ fn wait_exit(child: &mut Child, stderr: &Mutex<String>) -> ExitStatus {
 }
 
 /// All text content of a tool result.
-fn text(result: &Value) -> String {
+pub(crate) fn text(result: &Value) -> String {
     result["content"]
         .as_array()
         .unwrap_or_else(|| panic!("no content in {result}"))
@@ -243,11 +243,11 @@ fn text(result: &Value) -> String {
         .join("\n")
 }
 
-fn is_error(result: &Value) -> bool {
+pub(crate) fn is_error(result: &Value) -> bool {
     result["isError"] == true
 }
 
-fn ids_in(s: &str) -> Vec<String> {
+pub(crate) fn ids_in(s: &str) -> Vec<String> {
     s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
         .filter(|w| w.starts_with("msg-"))
         .map(str::to_owned)

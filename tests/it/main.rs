@@ -7,6 +7,7 @@ mod attacks;
 mod badinput;
 mod cli;
 mod compat;
+mod faults;
 mod generated;
 mod mcp;
 mod perms;

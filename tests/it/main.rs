@@ -12,4 +12,5 @@ mod generated;
 mod mcp;
 mod perms;
 mod props;
+mod ux;
 mod watch;

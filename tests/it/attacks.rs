@@ -212,7 +212,7 @@ fn a_fifo_at_a_receipt_hangs_no_reader() {
     let mut c = McpClient::start(&env, "bob");
     c.initialize();
     let r = c.call("check_inbox", serde_json::json!({}));
-    assert_eq!(ids_in(&text(&r)), [id.clone()]);
+    assert_eq!(ids_in(&text(&r)), [id]);
     c.close_stdin();
     assert!(c.wait().success());
 }

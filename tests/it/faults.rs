@@ -223,7 +223,7 @@ fn a_message_too_long_for_one_result_comes_in_parts_and_is_read_only_when_whole(
     let first = text(&r);
     assert!(first.len() < 60 * 1024, "result of {} bytes", first.len());
     assert!(
-        first.contains(&format!("[part 1 of ")),
+        first.contains("[part 1 of "),
         "{}",
         &first[first.len() - 400..]
     );

@@ -344,14 +344,37 @@ impl Bridge {
     /// Claims the message file `file` that a peeking pass handed out (after the caller passed
     /// it on): moved to `done/` with a receipt. False when it is no longer in the inbox.
     pub fn claim_file(&self, name: &Name, file: &str, message: &Message) -> Result<bool> {
-        let Some(mut boxes) = Boxes::open(self, name)? else {
-            return Ok(false);
+        let claimed = self.claim_files(name, &[(file, message.id.as_str())]);
+        claimed.into_iter().next().unwrap_or(Ok(false))
+    }
+
+    /// As [`Bridge::claim_file`] for several `(file, id)` pairs, with one directory sync.
+    pub fn claim_files(&self, name: &Name, files: &[(&str, &str)]) -> Vec<Result<bool>> {
+        let mut boxes = match Boxes::open(self, name) {
+            Ok(Some(b)) => b,
+            Ok(None) => return files.iter().map(|_| Ok(false)).collect(),
+            Err(e) => {
+                let reason = e.to_string();
+                return files
+                    .iter()
+                    .map(|_| {
+                        Err(Error::io(
+                            "open inbox",
+                            &self.inbox_dir(name),
+                            std::io::Error::other(reason.clone()),
+                        ))
+                    })
+                    .collect();
+            }
         };
-        let claimed = self.claim_in(&mut boxes, file, &message.id)?;
-        if claimed {
+        let claimed: Vec<Result<bool>> = files
+            .iter()
+            .map(|(file, id)| self.claim_in(&mut boxes, file, id))
+            .collect();
+        if claimed.iter().any(|c| matches!(c, Ok(true))) {
             boxes.sync();
         }
-        Ok(claimed)
+        claimed
     }
 
     /// `cc2cc ack ID`: claims exactly the pending message with this id, with a receipt (the

@@ -83,9 +83,14 @@ impl Agent {
             }
             return;
         }
-        for (file, m) in unclaimed {
+        let files: Vec<(&str, &str)> = unclaimed
+            .iter()
+            .map(|(file, m)| (file.as_str(), m.id.as_str()))
+            .collect();
+        let claimed = self.bridge.claim_files(self.name(), &files);
+        for ((_, m), claimed) in unclaimed.iter().zip(claimed) {
             self.pushed.insert(&m.id);
-            match self.bridge.claim_file(self.name(), &file, &m) {
+            match claimed {
                 Ok(true) => {}
                 Ok(false) => log::warn(format_args!(
                     "{} was shown to the model but another reader had already taken it",

@@ -447,3 +447,23 @@ fn a_recreated_inbox_folder_is_watched_again_and_said_so() {
         "{err}"
     );
 }
+
+#[test]
+fn serve_mcp_watches_a_recreated_inbox_again_and_logs_it() {
+    let env = TestEnv::new();
+    let mut c = McpClient::start(&env, "bob");
+    c.initialize();
+    let first = env.send("a", "bob", "before");
+    c.push_of(&first);
+    std::fs::remove_dir_all(env.path("to-bob/inbox")).unwrap();
+    let second = env.send("a", "bob", "after"); // recreates the inbox
+    c.push_of(&second);
+    let third = env.send("a", "bob", "later");
+    c.push_of(&third);
+    assert!(
+        c.stderr()
+            .contains("was removed and made again; watching the new folder"),
+        "{}",
+        c.stderr()
+    );
+}

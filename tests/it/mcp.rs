@@ -181,7 +181,7 @@ impl McpClient {
     }
 
     /// The channel push for message `id`.
-    fn push_of(&mut self, id: &str) -> Value {
+    pub(crate) fn push_of(&mut self, id: &str) -> Value {
         self.expect(&format!("push of {id}"), |m| {
             m["method"] == CHANNEL && m["params"]["meta"]["msg_id"] == id
         })

@@ -380,14 +380,8 @@ impl Bridge {
     /// `cc2cc ack ID`: claims exactly the pending message with this id, with a receipt (the
     /// second half of a two-phase read). `Ok(false)` when it was already read.
     pub fn ack(&self, name: &Name, id: &str) -> Result<bool> {
-        if !ids::is_safe_id(id) {
-            return Err(Error::InvalidId(id.chars().take(80).collect()));
-        }
-        let file = format!("{id}.json");
-        let unknown = || Error::UnknownMessage {
-            id: id.into(),
-            agent: name.to_string(),
-        };
+        let file = file_of(id)?;
+        let unknown = || unknown_message(name, id);
         let Some(mut boxes) = Boxes::open(self, name)? else {
             return Err(unknown());
         };
@@ -486,14 +480,8 @@ impl Bridge {
 
     /// The pending message `id` of `name`, decrypted: one read, no scan.
     pub fn pending_message(&self, name: &Name, id: &str) -> Result<Envelope> {
-        if !ids::is_safe_id(id) {
-            return Err(Error::InvalidId(id.chars().take(80).collect()));
-        }
-        let file = format!("{id}.json");
-        let unknown = || Error::UnknownMessage {
-            id: id.into(),
-            agent: name.to_string(),
-        };
+        let file = file_of(id)?;
+        let unknown = || unknown_message(name, id);
         let inbox = match self.mailbox(name, INBOX, false) {
             Err(e) if is_not_found(&e) => return Err(unknown()),
             other => other?,
@@ -526,10 +514,7 @@ impl Bridge {
 
     /// Finds a message `name` received, by id: one `stat` in `done/`, one in `inbox/`.
     pub fn find(&self, name: &Name, id: &str) -> Result<Message> {
-        if !ids::is_safe_id(id) {
-            return Err(Error::InvalidId(id.chars().take(80).collect()));
-        }
-        let file = format!("{id}.json");
+        let file = file_of(id)?;
         for sub in [DONE, INBOX] {
             let dir = match self.mailbox(name, sub, false) {
                 Err(e) if is_not_found(&e) => continue,
@@ -551,10 +536,7 @@ impl Bridge {
                 }
             }
         }
-        Err(Error::UnknownMessage {
-            id: id.into(),
-            agent: name.to_string(),
-        })
+        Err(unknown_message(name, id))
     }
 
     /// Reads every message file in `dir` that `skip` does not name, oldest first. Bad files in
@@ -814,6 +796,21 @@ fn remove_if_stale(dir: &Dir, file: &str) {
     });
     if stale {
         let _ = dir.remove(file);
+    }
+}
+
+/// The file name of message `id`, once the id is known to be safe in a path.
+fn file_of(id: &str) -> Result<String> {
+    if !ids::is_safe_id(id) {
+        return Err(Error::InvalidId(id.chars().take(80).collect()));
+    }
+    Ok(format!("{id}.json"))
+}
+
+fn unknown_message(name: &Name, id: &str) -> Error {
+    Error::UnknownMessage {
+        id: id.into(),
+        agent: name.to_string(),
     }
 }
 

@@ -172,43 +172,35 @@ fn a_bridge_others_can_write_to_is_refused_unless_allowed() {
     assert_eq!(env.files("to-b/inbox").len(), 1);
 }
 
-#[test]
-fn a_fifo_at_a_receipt_hangs_no_reader() {
-    let env = TestEnv::new();
-    let id = env.send("a", "bob", "through the fifo");
+/// Sends a message to bob and plants a FIFO where its receipt will go; returns its id.
+fn fifo_at_next_receipt(env: &TestEnv, text: &str) -> String {
+    let id = env.send("a", "bob", text);
     let fifo = env.path(&format!("to-bob/receipts/{id}.receipt.json"));
     let status = std::process::Command::new("mkfifo")
         .arg(&fifo)
         .status()
         .unwrap();
     assert!(status.success());
-    let out = env
-        .as_("bob", &["inbox"])
-        .timeout(Duration::from_secs(10))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("through the fifo"));
-    // watch and serve-mcp too.
-    let id = env.send("a", "bob", "second");
-    let fifo = env.path(&format!("to-bob/receipts/{id}.receipt.json"));
-    std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    let out = env
-        .as_("bob", &["watch", "--count", "1"])
-        .timeout(Duration::from_secs(10))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("second"));
-    let id = env.send("a", "bob", "third");
-    let fifo = env.path(&format!("to-bob/receipts/{id}.receipt.json"));
-    std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
+    id
+}
+
+#[test]
+fn a_fifo_at_a_receipt_hangs_no_reader() {
+    let env = TestEnv::new();
+    for (reader, text) in [
+        (vec!["inbox"], "first"),
+        (vec!["watch", "--count", "1"], "second"),
+    ] {
+        fifo_at_next_receipt(&env, text);
+        let out = env
+            .as_("bob", &reader)
+            .timeout(Duration::from_secs(10))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{reader:?}: {}", stderr(&out));
+        assert!(stdout(&out).contains(text));
+    }
+    let id = fifo_at_next_receipt(&env, "third");
     let mut c = McpClient::start(&env, "bob");
     c.initialize();
     let r = c.call("check_inbox", serde_json::json!({}));

@@ -646,11 +646,14 @@ fn pending_mail_is_appended_to_the_next_tool_result_exactly_once() {
     assert!(mail.contains("from=calm-owl"), "{mail}");
 
     // Claimed once the result was written, a moment after the client read it.
-    let receipts = vec![format!("{id}.receipt.json")];
-    assert_eq!(
-        settled(|| env.files("to-brave-fox/receipts"), &receipts),
-        receipts
-    );
+    // The receipt is written in place: wait until it is whole.
+    let path = env.path(&format!("to-brave-fox/receipts/{id}.receipt.json"));
+    let whole = || {
+        std::fs::read(&path)
+            .ok()
+            .is_some_and(|b| serde_json::from_slice::<Value>(&b).is_ok())
+    };
+    assert!(settled(whole, &true), "no whole receipt");
     assert_eq!(env.files("to-brave-fox/done"), [format!("{id}.json")]);
     assert!(env.files("to-brave-fox/inbox").is_empty());
     let receipt = env.read_json(&format!("to-brave-fox/receipts/{id}.receipt.json"));

@@ -303,11 +303,13 @@ impl Bridge {
                     }
                     Ok(false) => false, // another reader won the rename: it is theirs
                     Err(e) => {
+                        // done/ is unusable (read-only, a link): every other claim would fail
+                        // the same way, so the rest waits and is reported once.
                         problems.push(Problem::Stuck {
                             file: env.file.clone(),
                             reason: e.to_string(),
                         });
-                        false
+                        break;
                     }
                 }
             };

@@ -5,6 +5,8 @@ use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::error::{Error, Result};
@@ -31,6 +33,9 @@ pub struct InboxWatcher {
     /// The folder's (device, inode) when the watch was set up: events follow that inode, so a
     /// folder removed and made again under the same name needs a new watch.
     identity: Option<(u64, u64)>,
+    /// Set when an event says the watched folder itself went away (its inode may be reused by
+    /// the new folder, so the identity alone cannot tell).
+    gone: Arc<AtomicBool>,
 }
 
 impl InboxWatcher {
@@ -51,7 +56,12 @@ impl InboxWatcher {
             ));
         }
         let watched = dir.to_path_buf();
+        let gone = Arc::new(AtomicBool::new(false));
+        let gone_flag = Arc::clone(&gone);
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if folder_went_away(&event, &watched) {
+                gone_flag.store(true, Ordering::SeqCst);
+            }
             if may_bring_mail(&event, &watched) {
                 on_change()
             }
@@ -63,6 +73,7 @@ impl InboxWatcher {
                 mode: Mode::Events,
                 dir: dir.to_path_buf(),
                 identity,
+                gone,
             }),
             Err(e) if dir.is_dir() => Ok(Self::polling(
                 dir,
@@ -79,6 +90,7 @@ impl InboxWatcher {
             mode: Mode::Polling(every, why),
             dir: dir.to_path_buf(),
             identity: identity(dir),
+            gone: Arc::default(),
         }
     }
 
@@ -86,7 +98,8 @@ impl InboxWatcher {
     /// caller starts a new watcher (events on the old one never come).
     pub fn replaced(&self) -> bool {
         matches!(self.mode, Mode::Events)
-            && identity(&self.dir).is_some_and(|now| Some(now) != self.identity)
+            && identity(&self.dir)
+                .is_some_and(|now| self.gone.load(Ordering::SeqCst) || Some(now) != self.identity)
     }
 
     /// The longest the caller should wait between scans.
@@ -96,6 +109,15 @@ impl InboxWatcher {
             Mode::Polling(every, _) => *every,
         }
     }
+}
+
+/// Whether an event says the watched folder itself was removed or renamed away.
+fn folder_went_away(event: &notify::Result<notify::Event>, dir: &Path) -> bool {
+    let Ok(event) = event else { return false };
+    matches!(
+        event.kind,
+        EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(RenameMode::From))
+    ) && event.paths.iter().any(|p| p == dir)
 }
 
 fn identity(dir: &Path) -> Option<(u64, u64)> {

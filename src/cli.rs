@@ -15,6 +15,7 @@ use std::time::Duration;
         recipient's inbox, and the recipient's `serve-mcp` (started by Claude Code) or `watch` \
         picks it up within milliseconds.",
     after_help = "Exit status: 0 success, 1 failure, 2 usage error, 124 timeout, 130 interrupted.",
+    after_long_help = TOP_HELP,
     max_term_width = 100,
     propagate_version = true
 )]
@@ -268,6 +269,12 @@ macro_rules! help {
     };
 }
 
+help!(
+    TOP_HELP,
+    "  cc2cc --as alice send --to bob \"hello\"\n  cc2cc --as bob inbox\n  \
+     claude mcp add cc2cc -- cc2cc serve-mcp",
+    "see each command (`man cc2cc-COMMAND`)."
+);
 help!(
     SEND_HELP,
     "  cc2cc --as alice send --to bob \"build is green\"\n  \

@@ -173,7 +173,11 @@ struct Exec {
 
 impl Reader for Exec {
     fn filter(&self) -> Filter {
-        self.printer.filter()
+        // It claims what it handles itself, so expired mail is retired as by any claiming reader.
+        Filter {
+            retire_expired: true,
+            ..self.printer.filter()
+        }
     }
     fn peek(&self) -> bool {
         true

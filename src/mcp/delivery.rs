@@ -3,7 +3,7 @@
 //!
 //! A message is claimed only after the result that carries it was written to the client: a
 //! pass peeks, the result is rendered, the server writes it and then claims what it held
-//! ([`Agent::claim_written`]). A client gone mid-call, or a kill -9 before the claim, leaves the
+//! ([`Agent::settle`]). A client gone mid-call, or a kill -9 before the claim, leaves the
 //! message pending (at worst it is shown again by the next server), never read but unseen.
 
 use std::fmt::Write;
@@ -32,7 +32,8 @@ pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>, Option<Error
         retire_expired: true,
         ..Filter::default()
     };
-    let in_parts = agent.parts.keys().cloned().collect::<Vec<_>>();
+    // Long messages being read part by part are not offered again; a reminder names them.
+    let in_parts: Vec<String> = agent.parts.values().map(|p| p.file.clone()).collect();
     let mut taken = agent.bridge.take(agent.name(), &batch, true, &|f| {
         in_parts.iter().any(|p| p == f)
     });

@@ -240,6 +240,10 @@ fn a_message_too_long_for_one_result_comes_in_parts_and_is_read_only_when_whole(
         [format!("{id}.json")],
         "not read yet"
     );
+    // Another call meanwhile does not start it over: it names the parts still unread.
+    let again = text(&c.call("check_inbox", json!({})));
+    assert!(!again.contains("[part 1 of "), "{again}");
+    assert!(again.contains("still has unread parts"), "{again}");
     let mut seen = first.clone();
     for part in 2..=total {
         let r = c.call("read_message", json!({"msg_id": id, "part": part}));

@@ -339,6 +339,12 @@ impl Bridge {
         if claimed_any {
             boxes.sync();
         }
+        if let Some(reason) = boxes.receipts_failed.take() {
+            problems.push(Problem::Stuck {
+                file: format!("to-{name}/receipts"),
+                reason: format!("no receipts written: {reason}"),
+            });
+        }
         taken.problems = problems;
         taken
     }
@@ -417,9 +423,15 @@ impl Bridge {
             "delivered_to": boxes.name.as_str(),
         });
         let json = serde_json::to_string_pretty(&receipt).unwrap_or_default();
-        // The message is already handed out; a missing receipt must not undo that.
-        if let Ok(receipts) = boxes.receipts() {
-            let _ = receipts.write_in_place(&receipt_name(file), json.as_bytes());
+        // The message is already handed out; a missing receipt must not undo that. A receipts
+        // folder that cannot be used at all (a link) is reported once per pass.
+        match boxes.receipts() {
+            Ok(receipts) => {
+                let _ = receipts.write_in_place(&receipt_name(file), json.as_bytes());
+            }
+            Err(e) => {
+                boxes.receipts_failed.get_or_insert(e.to_string());
+            }
         }
         Ok(true)
     }
@@ -828,6 +840,7 @@ struct Boxes {
     inbox: Dir,
     done: Option<Dir>,
     receipts: Option<Dir>,
+    receipts_failed: Option<String>,
 }
 
 impl Boxes {
@@ -847,6 +860,7 @@ impl Boxes {
             inbox,
             done: None,
             receipts: None,
+            receipts_failed: None,
         }))
     }
 

@@ -122,6 +122,11 @@ fn symlinked_receipts_bad_and_status_folders_receive_nothing() {
     let out = env.as_("bob", &["inbox"]).output().unwrap();
     assert!(stdout(&out).contains("hello"), "the message itself is read");
     assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("to-bob/receipts: no receipts written"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env.files("to-bob/done"), [format!("{id}.json")]);
     assert!(
         env.path("to-bob/inbox/junk.json").exists(),

@@ -153,8 +153,13 @@ impl Bridge {
             }
             Some(_) => {
                 let pid = h.pid.filter(|&p| p != std::process::id())?;
-                let alive = rustix::process::Pid::from_raw(pid as i32)
-                    .is_some_and(|p| rustix::process::test_kill_process(p).is_ok());
+                // EPERM: it runs, as another user.
+                let alive = rustix::process::Pid::from_raw(pid as i32).is_some_and(|p| {
+                    !matches!(
+                        rustix::process::test_kill_process(p),
+                        Err(rustix::io::Errno::SRCH)
+                    )
+                });
                 alive.then(|| format!("pid {pid} keeps its heartbeat fresh"))
             }
         }

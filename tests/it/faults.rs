@@ -324,14 +324,17 @@ fn a_read_only_inbox_is_an_error_and_the_mail_stays() {
         std::fs::Permissions::from_mode(0o644),
     )
     .unwrap();
-    let out = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", &bin()])
-        .env_clear()
-        .env("CC2CC_BRIDGE_DIR", &env.bridge)
-        .env("CC2CC_ALLOW_SHARED_BRIDGE", "1")
-        .args(["--as", "bob", "inbox"])
-        .output()
-        .unwrap();
+    let as_nobody = |args: &[&str]| {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", &bin()])
+            .env_clear()
+            .env("CC2CC_BRIDGE_DIR", &env.bridge)
+            .env("CC2CC_ALLOW_SHARED_BRIDGE", "1")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = as_nobody(&["--as", "bob", "inbox"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("Permission denied"),
@@ -344,6 +347,27 @@ fn a_read_only_inbox_is_an_error_and_the_mail_stays() {
         stdout(&out)
     );
     assert_eq!(env.files("to-bob/inbox"), [format!("{id}.json")]);
+    // An inbox nobody may list: an error, never "no mail"; list says "?" and exits 1.
+    std::fs::set_permissions(
+        env.path("to-bob/inbox"),
+        std::fs::Permissions::from_mode(0o311),
+    )
+    .unwrap();
+    let out = as_nobody(&["--as", "bob", "inbox"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Permission denied"),
+        "{}",
+        stderr(&out)
+    );
+    let out = as_nobody(&["list"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let row = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("bob"))
+        .unwrap()
+        .to_owned();
+    assert!(row.contains(" ? "), "not PENDING 0: {row}");
 }
 
 #[test]

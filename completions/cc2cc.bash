@@ -16,8 +16,14 @@ _cc2cc() {
             ",$1")
                 cmd="cc2cc"
                 ;;
+            cc2cc,ack)
+                cmd="cc2cc__subcmd__ack"
+                ;;
             cc2cc,broadcast)
                 cmd="cc2cc__subcmd__broadcast"
+                ;;
+            cc2cc,forget)
+                cmd="cc2cc__subcmd__forget"
                 ;;
             cc2cc,help)
                 cmd="cc2cc__subcmd__help"
@@ -61,8 +67,14 @@ _cc2cc() {
             cc2cc,whoami)
                 cmd="cc2cc__subcmd__whoami"
                 ;;
+            cc2cc__subcmd__help,ack)
+                cmd="cc2cc__subcmd__help__subcmd__ack"
+                ;;
             cc2cc__subcmd__help,broadcast)
                 cmd="cc2cc__subcmd__help__subcmd__broadcast"
+                ;;
+            cc2cc__subcmd__help,forget)
+                cmd="cc2cc__subcmd__help__subcmd__forget"
                 ;;
             cc2cc__subcmd__help,help)
                 cmd="cc2cc__subcmd__help__subcmd__help"
@@ -146,7 +158,7 @@ _cc2cc() {
 
     case "${cmd}" in
         cc2cc)
-            opts="-h -V --bridge --as --json --max-size --help --version send reply broadcast list whoami register inbox watch serve-mcp status history prune schedule tick help"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version send reply broadcast list whoami register inbox ack watch forget serve-mcp status history prune schedule tick help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,8 +183,34 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__ack)
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__broadcast)
-            opts="-p -h -V --priority --include-offline --bridge --as --json --max-size --help --version"
+            opts="-p -q -h -V --priority --include-offline --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,8 +243,30 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__forget)
+            opts="-q -h -V --force --bridge --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__help)
-            opts="send reply broadcast list whoami register inbox watch serve-mcp status history prune schedule tick help"
+            opts="send reply broadcast list whoami register inbox ack watch forget serve-mcp status history prune schedule tick help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,7 +279,35 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__help__subcmd__ack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__help__subcmd__broadcast)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__forget)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -472,7 +560,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__history)
-            opts="-n -h -V --with --grep --since --type --limit --bridge --as --json --max-size --help --version"
+            opts="-n -q -h -V --with --grep --since --type --limit --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -522,7 +610,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__inbox)
-            opts="-n -h -V --peek --all --from --type --limit --bridge --as --json --max-size --help --version"
+            opts="-n -q -h -V --peek --all --from --type --limit --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -564,7 +652,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__list)
-            opts="-h -V --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -590,7 +678,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__prune)
-            opts="-h -V --older-than --dry-run --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --older-than --dry-run --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -620,7 +708,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__register)
-            opts="-h -V --bridge --json --max-size --help --version"
+            opts="-q -h -V --bridge --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,7 +730,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__reply)
-            opts="-p -h -V --priority --bridge --as --json --max-size --help --version"
+            opts="-p -q -h -V --priority --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,7 +764,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__schedule)
-            opts="-h -V --bridge --as --json --max-size --help --version add list rm help"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version add list rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -702,7 +790,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__schedule__subcmd__add)
-            opts="-t -p -h -V --to --every --cron --type --priority --ttl --bridge --as --json --max-size --help --version"
+            opts="-t -p -q -h -V --to --every --cron --type --priority --ttl --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -830,7 +918,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__schedule__subcmd__list)
-            opts="-h -V --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -856,7 +944,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__schedule__subcmd__rm)
-            opts="-h -V --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -882,7 +970,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__send)
-            opts="-t -p -h -V --to --type --priority --ttl --require-online --wait --at --in --bridge --as --json --max-size --help --version"
+            opts="-t -p -q -h -V --to --type --priority --ttl --require-online --wait --timeout --at --in --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +1004,10 @@ _cc2cc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --at)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -944,7 +1036,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__serve__subcmd__mcp)
-            opts="-h -V --poll --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --poll --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -974,7 +1066,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__status)
-            opts="-h -V --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1000,7 +1092,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__tick)
-            opts="-h -V --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1026,7 +1118,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__watch)
-            opts="-n -h -V --count --timeout --exec --poll --bridge --as --json --max-size --help --version"
+            opts="-n -q -h -V --count --timeout --exec --retry-after --peek --poll --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1045,6 +1137,10 @@ _cc2cc() {
                     return 0
                     ;;
                 --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1072,7 +1168,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__whoami)
-            opts="-h -V --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::bridge::{Direction, Entry, Message};
 
@@ -122,6 +123,40 @@ impl Output {
         } else {
             s.to_owned()
         }
+    }
+}
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet`: no notes or warnings on stderr from now on; errors still.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// A `cc2cc: note: …` line on stderr (unless `--quiet`), sanitised: it may name files and ids
+/// that came from the bridge.
+pub fn note(msg: &str) {
+    if !is_quiet() {
+        eprintln!("cc2cc: note: {}", one_line(msg));
+    }
+}
+
+/// A `cc2cc: warning: …` line on stderr (unless `--quiet`), sanitised.
+pub fn warn(msg: &str) {
+    if !is_quiet() {
+        eprintln!("cc2cc: warning: {}", one_line(msg));
+    }
+}
+
+/// A `cc2cc: error: …` line (and its hint) on stderr, sanitised; shown even with `--quiet`.
+pub fn error(msg: &str, hint: Option<&str>) {
+    eprintln!("cc2cc: error: {}", one_line(msg));
+    if let Some(h) = hint {
+        eprintln!("hint: {}", one_line(h));
     }
 }
 

@@ -2,11 +2,10 @@
 //! in time order, and pruning old history. v7 ids carry their time in the file name, so the
 //! newest N are found by listing two folders and reading N files, not all of them.
 
-use std::fs;
-use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::mailbox::{is_message_file, remove_if_stale};
+use super::fsutil::{Dir, is_not_found};
+use super::mailbox::{ANSWERS, DONE, RECEIPTS, SCHEDULED, SENT, is_message_file, remove_if_stale};
 use super::{Bridge, Envelope, Message, Name, Problem, clock, ids};
 
 /// Which messages `history` wants. Every filter is optional.
@@ -87,15 +86,15 @@ impl Bridge {
         // Kept small (the rare message read for its timestamp is boxed): sorting 100,000 of
         // these moves every one of them many times.
         let mut files: Vec<Listed> = Vec::new();
-        for (direction, dir) in [
-            (Direction::Sent, self.sent_dir(me)),
-            (Direction::Received, self.done_dir(me)),
-        ] {
-            for file in message_files(&dir) {
+        let sent = self.history_dir(me, SENT, &mut problems);
+        let done = self.history_dir(me, DONE, &mut problems);
+        for (direction, dir) in [(Direction::Sent, &sent), (Direction::Received, &done)] {
+            let Some(dir) = dir else { continue };
+            for file in message_files(dir, &mut problems) {
                 let (key, message) = match file.strip_suffix(".json").and_then(v7_key) {
                     Some(key) => (key, None),
                     // An id of the original: its timestamp orders it, so read it now.
-                    None => match self.read(me, &dir, &file, false, &mut problems) {
+                    None => match self.read(me, dir, &file, false, &mut problems) {
                         Some(m) => ((m.sort_key().0, 0), Some(Box::new(m))),
                         None => continue,
                     },
@@ -111,12 +110,13 @@ impl Bridge {
                 break;
             }
             let dir = match direction {
-                Direction::Sent => self.sent_dir(me),
-                Direction::Received => self.done_dir(me),
+                Direction::Sent => &sent,
+                Direction::Received => &done,
             };
+            let Some(dir) = dir else { continue };
             let message = match message {
                 Some(m) => *m,
-                None => match self.read(me, &dir, &file, false, &mut problems) {
+                None => match self.read(me, dir, &file, false, &mut problems) {
                     Some(m) => m,
                     None => continue,
                 },
@@ -154,26 +154,28 @@ impl Bridge {
         let mut problems = Vec::new();
         for name in self.mailboxes() {
             let mut pruned = Pruned::default();
-            for (dir, count) in [
-                (self.done_dir(&name), &mut pruned.done),
-                (self.sent_dir(&name), &mut pruned.sent),
-                (self.receipts_dir(&name), &mut pruned.receipts),
-                (self.answers_dir(&name), &mut pruned.answers),
+            for (sub, count) in [
+                (DONE, &mut pruned.done),
+                (SENT, &mut pruned.sent),
+                (RECEIPTS, &mut pruned.receipts),
+                (ANSWERS, &mut pruned.answers),
             ] {
-                for file in message_files(&dir) {
-                    let path = dir.join(&file);
-                    if age_key(&path, &file).is_none_or(|ms| ms >= cutoff) {
+                let Some(dir) = self.history_dir(&name, sub, &mut problems) else {
+                    continue;
+                };
+                for file in message_files(&dir, &mut problems) {
+                    if age_key(&dir, &file).is_none_or(|ms| ms >= cutoff) {
                         continue;
                     }
                     if dry_run {
                         *count += 1;
                         continue;
                     }
-                    match fs::remove_file(&path) {
+                    match dir.remove(&file) {
                         Ok(()) => *count += 1,
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                         Err(e) => problems.push(Problem::Stuck {
-                            file: format!("{}/{file}", dir.display()),
+                            file: format!("{}/{file}", dir.path().display()),
                             reason: format!("cannot remove it: {e}"),
                         }),
                     }
@@ -181,13 +183,13 @@ impl Bridge {
             }
             // Temp files of writers that died mid-write, where no inbox reader clears them.
             if !dry_run {
-                for dir in [self.sent_dir(&name), self.scheduled_dir(&name)] {
-                    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
-                        if e.file_name()
-                            .to_str()
-                            .is_some_and(|f| f.starts_with(".tmp-"))
-                        {
-                            remove_if_stale(&e.path());
+                for sub in [SENT, SCHEDULED] {
+                    let Some(dir) = self.history_dir(&name, sub, &mut problems) else {
+                        continue;
+                    };
+                    for file in dir.entries().unwrap_or_default() {
+                        if file.starts_with(".tmp-") {
+                            remove_if_stale(&dir, &file);
                         }
                     }
                 }
@@ -210,27 +212,49 @@ fn v7_key(stem: &str) -> Option<(u64, u128)> {
     })
 }
 
-/// Names of the message files (and receipts, `*.receipt.json`) in `dir`; none when missing.
-fn message_files(dir: &Path) -> Vec<String> {
-    fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|f| is_message_file(f))
-        .collect()
+impl Bridge {
+    /// Folder `sub` of `name`'s mailbox; None when it does not exist yet, and a problem when
+    /// it cannot be opened (a symlinked folder is refused, never followed).
+    fn history_dir(&self, name: &Name, sub: &str, problems: &mut Vec<Problem>) -> Option<Dir> {
+        match self.mailbox(name, sub, false) {
+            Ok(dir) => Some(dir),
+            Err(e) if is_not_found(&e) => None,
+            Err(e) => {
+                problems.push(Problem::Stuck {
+                    file: format!("to-{name}/{sub}/"),
+                    reason: e.to_string(),
+                });
+                None
+            }
+        }
+    }
+}
+
+/// Names of the message files (and receipts, `*.receipt.json`) in `dir`.
+fn message_files(dir: &Dir, problems: &mut Vec<Problem>) -> Vec<String> {
+    match dir.entries() {
+        Ok(files) => files.into_iter().filter(|f| is_message_file(f)).collect(),
+        Err(e) => {
+            problems.push(Problem::Stuck {
+                file: format!("{}/", dir.path().display()),
+                reason: format!("cannot list it: {e}"),
+            });
+            Vec::new()
+        }
+    }
 }
 
 /// When a history file was made, in Unix ms: the time in its v7 id, else the time its JSON
 /// records (`timestamp`, `delivered_at`, `answered_at`), else its modification time.
-fn age_key(path: &Path, file: &str) -> Option<u64> {
+fn age_key(dir: &Dir, file: &str) -> Option<u64> {
     let stem = file
         .strip_suffix(".receipt.json")
         .or_else(|| file.strip_suffix(".json"))?;
     if let Some(ms) = ids::v7_millis(stem) {
         return Some(ms);
     }
-    let recorded = super::fsutil::read_regular(path, 4 * 1024 * 1024)
+    let recorded = dir
+        .read(file, 4 * 1024 * 1024)
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
         .and_then(|v| {
@@ -238,9 +262,10 @@ fn age_key(path: &Path, file: &str) -> Option<u64> {
                 .iter()
                 .find_map(|k| v[*k].as_str().and_then(clock::parse))
         });
-    recorded
-        .or_else(|| fs::symlink_metadata(path).and_then(|m| m.modified()).ok())
-        .map(clock::millis)
+    recorded.map(clock::millis).or_else(|| {
+        let st = dir.stat(file).ok()?;
+        Some(u64::try_from(st.st_mtime).ok()? * 1000)
+    })
 }
 
 #[cfg(test)]

@@ -7,11 +7,12 @@
 //! stat in the original recipient's mailbox too.
 
 use serde_json::{Value, json};
-use std::path::Path;
 
 use super::error::{Error, Result};
+use super::fsutil::{Unreadable, is_not_found};
+use super::mailbox::{ANSWERS, DONE, INBOX, RECEIPTS, SCHEDULED, SENT};
 use super::message::{Draft, Message};
-use super::{Bridge, Name, clock, fsutil, ids};
+use super::{Bridge, Name, clock, ids};
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +125,7 @@ impl Bridge {
         let file = format!("{id}.json");
         let mut tried = Vec::new();
         if let Some(me) = me
-            && let Some(copy) = read_json(&self.sent_dir(me).join(&file))?
+            && let Some(copy) = self.read_json(me, SENT, &file)?
             && let Some(to) = copy["to"].as_str().and_then(|t| Name::new(t).ok())
         {
             if let Some(s) = self.status_in(&to, id)? {
@@ -152,16 +153,16 @@ impl Bridge {
     /// from the end of a message's life back to its start.
     fn status_in(&self, to: &Name, id: &str) -> Result<Option<Status>> {
         let file = format!("{id}.json");
-        let answer = read_json(&self.answers_dir(to).join(&file))?;
-        let receipt = read_json(&self.receipts_dir(to).join(format!("{id}.receipt.json")))?;
-        let at = |dir: std::path::PathBuf| read_json(&dir.join(&file));
+        let answer = self.read_json(to, ANSWERS, &file)?;
+        let receipt = self.read_json(to, RECEIPTS, &format!("{id}.receipt.json"))?;
+        let at = |sub: &str| self.read_json(to, sub, &file);
         let (place, found) = if answer.is_some() || receipt.is_some() {
-            ("done", at(self.done_dir(to))?)
-        } else if let Some(v) = at(self.done_dir(to))? {
+            ("done", at(DONE)?)
+        } else if let Some(v) = at(DONE)? {
             ("done", Some(v))
-        } else if let Some(v) = at(self.inbox_dir(to))? {
+        } else if let Some(v) = at(INBOX)? {
             ("inbox", Some(v))
-        } else if let Some(v) = at(self.scheduled_dir(to))? {
+        } else if let Some(v) = at(SCHEDULED)? {
             ("scheduled", Some(v))
         // A new place (e.g. `relayed/` for a message that left for another host) goes here,
         // with its state in the match below.
@@ -231,27 +232,33 @@ impl Bridge {
                 "answered_at": reply.timestamp,
                 "answered_by": me.as_str(),
             });
-            let dir = self.answers_dir(me);
             let json = serde_json::to_string_pretty(&marker).unwrap_or_default();
             // Advisory, like a receipt: the reply is sent whatever happens here.
-            let _ = fsutil::create_dir_private(&dir).and_then(|()| {
-                fsutil::write_atomic(&dir, &format!("{id}.json"), json.as_bytes(), false)
-            });
+            let _ = self
+                .mailbox(me, ANSWERS, true)
+                .and_then(|dir| dir.write_atomic(&format!("{id}.json"), json.as_bytes(), false));
         }
         Ok(reply)
     }
 }
 
-/// A JSON file by path: None when it does not exist, `Null` when it exists but is not JSON;
-/// an error when it cannot be read (never "nothing" when the truth is "could not read").
-fn read_json(path: &Path) -> Result<Option<Value>> {
-    match fsutil::read_regular(path, 4 * 1024 * 1024) {
-        Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).unwrap_or(Value::Null))),
-        Err(fsutil::Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(
-            "read",
-            path,
-            std::io::Error::other(e.to_string()),
-        )),
+impl Bridge {
+    /// The JSON file `file` in folder `sub` of `name`'s mailbox: None when it (or the folder)
+    /// does not exist, `Null` when it exists but is not JSON; an error when it cannot be read
+    /// (never "nothing" when the truth is "could not read"), a symlinked folder included.
+    fn read_json(&self, name: &Name, sub: &str, file: &str) -> Result<Option<Value>> {
+        let dir = match self.mailbox(name, sub, false) {
+            Err(e) if is_not_found(&e) => return Ok(None),
+            other => other?,
+        };
+        match dir.read(file, 4 * 1024 * 1024) {
+            Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).unwrap_or(Value::Null))),
+            Err(Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(
+                "read",
+                &dir.path().join(file),
+                std::io::Error::other(e.to_string()),
+            )),
+        }
     }
 }

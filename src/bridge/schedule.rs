@@ -6,16 +6,17 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::fs::{self, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::cron::Cron;
 use super::error::{Error, Result};
-use super::mailbox::is_message_file;
+use super::fsutil::{Dir, is_not_found};
+use super::mailbox::{INBOX, SCHEDULED, is_message_file};
 use super::message::{Draft, Message, default_priority, default_type};
-use super::{Bridge, Name, Problem, clock, crypto, fsutil, ids};
+use super::{Bridge, Name, Problem, clock, crypto, ids};
+
+/// The folder of recurring schedules, below the bridge root.
+const SCHEDULES: &str = "schedules";
 
 /// How often a running `watch` or `serve-mcp` looks for due work (sooner when it knows the
 /// next due time): a scheduled message arrives within this much of its time.
@@ -129,12 +130,12 @@ impl Schedule {
 }
 
 impl Bridge {
-    fn schedule_path(&self, id: &str) -> PathBuf {
-        self.schedules_dir().join(format!("{id}.json"))
-    }
-
-    fn fired_dir(&self, id: &str) -> PathBuf {
-        self.schedules_dir().join(format!("{id}.fired"))
+    /// `schedules/`, None when there is none yet.
+    fn schedules_folder(&self) -> Result<Option<Dir>> {
+        match self.dir(&[SCHEDULES], false) {
+            Err(e) if is_not_found(&e) => Ok(None),
+            other => other.map(Some),
+        }
     }
 
     /// Stores a recurring schedule of `draft` from `from`; returns it (text in plain form).
@@ -144,7 +145,7 @@ impl Bridge {
             return Err(Error::EmptyText);
         }
         let text = if self.encrypt {
-            crypto::encrypt(self.key()?, &draft.text)
+            crypto::encrypt(&self.key()?, &draft.text)
         } else {
             draft.text.clone()
         };
@@ -169,14 +170,8 @@ impl Bridge {
             extra: Map::new(),
         };
         let json = serde_json::to_string_pretty(&schedule).unwrap_or_default();
-        let dir = self.schedules_dir();
-        fsutil::create_dir_private(&dir)?;
-        fsutil::write_atomic(
-            &dir,
-            &format!("{}.json", schedule.id),
-            json.as_bytes(),
-            true,
-        )?;
+        let dir = self.dir(&[SCHEDULES], true)?;
+        dir.write_atomic(&format!("{}.json", schedule.id), json.as_bytes(), true)?;
         schedule.text = draft.text;
         Ok(schedule)
     }
@@ -195,7 +190,7 @@ impl Bridge {
                 match self
                     .key()
                     .map_err(|e| e.to_string())
-                    .and_then(|k| crypto::decrypt(k, &schedule.text))
+                    .and_then(|k| crypto::decrypt(&k, &schedule.text))
                 {
                     Ok(plain) => schedule.text = plain,
                     Err(reason) => problems.push(Problem::Stuck {
@@ -218,33 +213,40 @@ impl Bridge {
         if !ids::is_safe_id(id) {
             return Err(Error::InvalidId(id.chars().take(80).collect()));
         }
-        let path = self.schedule_path(id);
-        match fs::remove_file(&path) {
+        let Some(dir) = self.schedules_folder()? else {
+            return Err(Error::UnknownSchedule(id.into()));
+        };
+        let file = format!("{id}.json");
+        match dir.remove(&file) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::UnknownSchedule(id.into()));
             }
-            Err(e) => return Err(Error::io("remove", &path, e)),
+            Err(e) => return Err(Error::io("remove", &dir.path().join(file), e)),
         }
-        let _ = fsutil::sync_dir(&self.schedules_dir());
-        let _ = fs::remove_dir_all(self.fired_dir(id));
+        let _ = dir.sync();
+        let _ = dir.remove_folder(&format!("{id}.fired"));
         Ok(())
     }
 
     fn read_schedules(&self) -> (Vec<Schedule>, Vec<Problem>) {
-        let dir = self.schedules_dir();
         let mut problems = Vec::new();
-        let mut files: Vec<String> = match fs::read_dir(&dir) {
-            Ok(d) => d
-                .flatten()
-                .filter_map(|e| e.file_name().into_string().ok())
-                .collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        let stuck = |reason: String| Problem::Stuck {
+            file: "schedules/".into(),
+            reason,
+        };
+        let dir = match self.schedules_folder() {
+            Ok(Some(dir)) => dir,
+            Ok(None) => return (Vec::new(), problems),
             Err(e) => {
-                problems.push(Problem::Stuck {
-                    file: "schedules/".into(),
-                    reason: e.to_string(),
-                });
+                problems.push(stuck(e.to_string()));
+                return (Vec::new(), problems);
+            }
+        };
+        let mut files = match dir.entries() {
+            Ok(files) => files,
+            Err(e) => {
+                problems.push(stuck(format!("cannot list it: {e}")));
                 Vec::new()
             }
         };
@@ -252,13 +254,14 @@ impl Bridge {
         // Markers of a schedule removed while a tick was firing it: nothing will read them.
         for orphan in files.iter().filter_map(|f| f.strip_suffix(".fired")) {
             if !files.contains(&format!("{orphan}.json")) && ids::is_safe_id(orphan) {
-                let _ = fs::remove_dir_all(self.fired_dir(orphan));
+                let _ = dir.remove_folder(&format!("{orphan}.fired"));
             }
         }
         files.retain(|f| is_message_file(f));
         let mut found = Vec::with_capacity(files.len());
         for file in files {
-            let parsed = fsutil::read_regular(&dir.join(&file), self.max_size)
+            let parsed = dir
+                .read(&file, self.max_size)
                 .map_err(|e| e.to_string())
                 .and_then(|b| {
                     serde_json::from_slice::<Schedule>(&b)
@@ -285,7 +288,8 @@ impl Bridge {
 
     /// The newest claimed occurrence of a schedule (markers are named by Unix milliseconds).
     fn last_fired(&self, id: &str) -> Option<SystemTime> {
-        fired_markers(&self.fired_dir(id))
+        let fired = self.dir(&[SCHEDULES, &format!("{id}.fired")], false).ok()?;
+        fired_markers(&fired)
             .into_iter()
             .max()
             .map(|ms| UNIX_EPOCH + Duration::from_millis(ms))
@@ -297,7 +301,6 @@ impl Bridge {
         let repeat = schedule.repeat()?;
         let from = Name::new(&schedule.from).map_err(|e| e.to_string())?;
         let to = Name::new(&schedule.to).map_err(|e| e.to_string())?;
-        let dir = self.fired_dir(&schedule.id);
         let after = self
             .last_fired(&schedule.id)
             .into_iter()
@@ -308,14 +311,11 @@ impl Bridge {
             return Ok(None);
         };
         let ms = clock::millis(occurrence);
-        fsutil::create_dir_private(&dir).map_err(|e| e.to_string())?;
-        let claimed = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(dir.join(ms.to_string()));
-        match claimed {
+        let schedules = self.dir(&[SCHEDULES], false).map_err(|e| e.to_string())?;
+        let dir = schedules
+            .sub(&format!("{}.fired", schedule.id), true)
+            .map_err(|e| e.to_string())?;
+        match dir.create_exclusive(&ms.to_string()) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
             Err(e) => return Err(format!("cannot claim occurrence {ms}: {e}")),
@@ -328,7 +328,7 @@ impl Bridge {
             return Ok(None);
         }
         // `schedule rm` between our read and our claim: stop here.
-        if !self.schedule_path(&schedule.id).exists() {
+        if schedules.stat(&format!("{}.json", schedule.id)).is_err() {
             return Ok(None);
         }
         let mut draft = Draft::new(to.as_str(), &schedule.text);
@@ -344,11 +344,11 @@ impl Bridge {
         self.post_wire(copy, &to, &msg, false)
             .map_err(|e| e.to_string())?;
         for old in markers.into_iter().filter(|&m| m < ms) {
-            let _ = fs::remove_file(dir.join(old.to_string()));
+            let _ = dir.remove(&old.to_string());
         }
         if crypto::is_encrypted(msg.text())
             && let Ok(key) = self.key()
-            && let Ok(plain) = crypto::decrypt(key, msg.text())
+            && let Ok(plain) = crypto::decrypt(&key, msg.text())
         {
             msg.content.text = plain;
         }
@@ -358,32 +358,36 @@ impl Bridge {
     /// Moves `name`'s scheduled messages whose time has come into its inbox. Each moves by one
     /// rename, so when several processes release at once each message arrives once.
     pub fn release_due(&self, name: &Name, now: SystemTime) -> Released {
-        let dir = self.scheduled_dir(name);
         let mut out = Released::default();
-        let entries = match fs::read_dir(&dir) {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
+        let stuck = |reason: String| Problem::Stuck {
+            file: format!("to-{name}/scheduled/"),
+            reason,
+        };
+        let (dir, entries) = match self.mailbox(name, SCHEDULED, false) {
+            Err(e) if is_not_found(&e) => return out,
             Err(e) => {
-                out.problems.push(Problem::Stuck {
-                    file: format!("to-{name}/scheduled/"),
-                    reason: e.to_string(),
-                });
+                out.problems.push(stuck(e.to_string()));
                 return out;
             }
+            Ok(dir) => match dir.entries() {
+                Ok(entries) => (dir, entries),
+                Err(e) => {
+                    out.problems.push(stuck(format!("cannot list it: {e}")));
+                    return out;
+                }
+            },
         };
-        let inbox = self.inbox_dir(name);
+        let mut inbox = None;
         let now_ms = clock::millis(now);
-        for entry in entries.flatten() {
-            let Ok(file) = entry.file_name().into_string() else {
-                continue;
-            };
+        for file in entries {
             if !is_message_file(&file) {
                 continue;
             }
             let due = match file.strip_suffix(".json").and_then(ids::v7_millis) {
                 Some(ms) => ms,
                 // Not named by one of our ids: its timestamp says when; unreadable means now.
-                None => fsutil::read_regular(&entry.path(), self.max_size)
+                None => dir
+                    .read(&file, self.max_size)
                     .ok()
                     .and_then(|b| serde_json::from_slice::<Message>(&b).ok())
                     .and_then(|m| m.sent_at())
@@ -394,7 +398,18 @@ impl Bridge {
                 out.next = Some(out.next.map_or(due, |n: SystemTime| n.min(due)));
                 continue;
             }
-            match fs::rename(entry.path(), inbox.join(&file)) {
+            if inbox.is_none() {
+                match self.mailbox(name, INBOX, true) {
+                    Ok(d) => inbox = Some(d),
+                    Err(e) => {
+                        out.problems
+                            .push(stuck(format!("cannot open the inbox: {e}")));
+                        return out;
+                    }
+                }
+            }
+            let Some(to) = &inbox else { continue };
+            match dir.rename(&file, to, &file, false) {
                 Ok(()) => out.ids.push(file.trim_end_matches(".json").to_owned()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {} // another mover won
                 Err(e) => out.problems.push(Problem::Stuck {
@@ -403,9 +418,9 @@ impl Bridge {
                 }),
             }
         }
-        if !out.ids.is_empty() {
-            let _ = fsutil::sync_dir(&inbox);
-            let _ = fsutil::sync_dir(&dir);
+        if let Some(inbox) = inbox.filter(|_| !out.ids.is_empty()) {
+            let _ = inbox.sync();
+            let _ = dir.sync();
         }
         out
     }
@@ -450,12 +465,11 @@ impl Bridge {
 }
 
 /// Claimed occurrences of one schedule, as Unix milliseconds.
-fn fired_markers(dir: &std::path::Path) -> Vec<u64> {
-    fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+fn fired_markers(dir: &Dir) -> Vec<u64> {
+    dir.entries()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| f.parse().ok())
         .collect()
 }
 

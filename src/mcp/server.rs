@@ -139,6 +139,15 @@ impl<W: Write> Server<W> {
             }
             if now >= next_scan {
                 self.scan_due = true;
+                if self.watcher.replaced() {
+                    // Events follow the old folder's inode: without a new watch, delivery would
+                    // quietly fall back to this timer.
+                    log::warn(format_args!(
+                        "{} was removed and made again; watching the new folder",
+                        self.agent.bridge.inbox_dir(self.agent.name()).display()
+                    ));
+                    self.watcher = start_watcher(&self.agent, self.poll, &self.events);
+                }
                 next_scan = now + self.watcher.interval();
             }
             if let Some(ticked) = self.ticker.run_if_due(&self.agent.bridge) {
@@ -195,11 +204,13 @@ impl<W: Write> Server<W> {
             Ok(Incoming::Response) => log::debug("ignored a response: we send no requests"),
             Ok(Incoming::Notification { method, .. }) => self.notified(&method),
             Ok(Incoming::Request { id, method, params }) => {
-                let reply = match guarded(&method, || self.dispatch(&method, params)) {
-                    Ok(result) => rpc::result(id, result),
-                    Err(error) => rpc::error(id, &error),
+                let (reply, carried) = match guarded(&method, || self.dispatch(&method, params)) {
+                    Ok(result) => (rpc::result(id, result), true),
+                    Err(error) => (rpc::error(id, &error), false),
                 };
-                self.write(&reply);
+                // Messages in a result are marked read only once it reached the client.
+                let written = self.write(&reply);
+                self.agent.settle(written && carried);
             }
         }
     }

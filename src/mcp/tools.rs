@@ -17,6 +17,7 @@ struct Tool {
 }
 
 const CHECK_INBOX: &str = "check_inbox";
+const READ_MESSAGE: &str = "read_message";
 
 const TOOLS: &[Tool] = &[
     Tool {
@@ -77,6 +78,13 @@ const TOOLS: &[Tool] = &[
         run: history,
     },
     Tool {
+        name: READ_MESSAGE,
+        description: "Read one part of a long message (check_inbox shows the first part and says \
+                      how many there are). The message is marked read once every part was shown.",
+        schema: read_message_schema,
+        run: read_message,
+    },
+    Tool {
         name: "register",
         description: "Change your agent name. Pending messages move to the new name and online \
                       agents are told.",
@@ -117,7 +125,8 @@ pub fn call(agent: &mut Agent, name: &str, arguments: &Map<String, Value>) -> Va
     };
     let mut content = vec![json!({"type": "text", "text": text})];
     if name != CHECK_INBOX
-        && let (Some(mail), _) = delivery::deliver(agent)
+        && name != READ_MESSAGE
+        && let (Some(mail), _, _) = delivery::deliver(agent)
     {
         content.push(json!({"type": "text", "text": mail}));
     }
@@ -188,6 +197,7 @@ fn explain(e: &Error) -> String {
         }
         Error::TooLarge { .. } => Some("send a shorter text, or split it into several messages"),
         Error::NameTaken { .. } => Some("a live agent uses that name; pick another"),
+        Error::LooksEncrypted => Some("reword the start of the text"),
         _ => None,
     };
     match hint {
@@ -255,6 +265,17 @@ fn message_status_schema() -> Value {
     })
 }
 
+fn read_message_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "msg_id": {"type": "string", "description": "The id of the long message"},
+            "part": {"type": "integer", "minimum": 1, "description": "Which part (default 1)"},
+        },
+        "required": ["msg_id"],
+    })
+}
+
 fn history_schema() -> Value {
     json!({
         "type": "object",
@@ -303,7 +324,7 @@ fn list_agents(agent: &mut Agent, _: &Args) -> Result<String, String> {
                 "status": if a.online { "online" } else { "offline" },
                 "last_seen": a.last_seen,
                 "is_self": a.name == *agent.name(),
-                "pending": bridge.pending_count(&a.name),
+                "pending": bridge.pending_count(&a.name).ok(),
             })
         })
         .collect();
@@ -317,13 +338,13 @@ fn send(agent: &mut Agent, args: &Args) -> Result<String, String> {
     draft.priority = args.one_of("priority", &PRIORITIES, "normal")?;
     // Asked before sending, as `cc2cc send` does for its `queued` field.
     let online = agent.bridge.is_online(&to);
+    let new_name = agent.bridge.new_name_note(&to);
     let msg = send_one(agent, draft).map_err(|e| format!("send: {e}"))?;
-    Ok(format!(
-        "Sent {} to {}.{}",
-        msg.id,
-        msg.to,
-        queued_note(online, &to)
-    ))
+    let mut text = format!("Sent {} to {}.{}", msg.id, msg.to, queued_note(online, &to));
+    if let Some(note) = new_name {
+        text.push_str(&format!(" Note: {note}."));
+    }
+    Ok(text)
 }
 
 fn broadcast(agent: &mut Agent, args: &Args) -> Result<String, String> {
@@ -423,13 +444,56 @@ fn history(agent: &mut Agent, args: &Args) -> Result<String, String> {
 }
 
 fn check_inbox(agent: &mut Agent, _: &Args) -> Result<String, String> {
-    let (mail, problems) = delivery::deliver(agent);
+    let (mail, problems, failed) = delivery::deliver(agent);
+    if let Some(e) = failed {
+        // Never "no pending messages" when the truth is that the inbox could not be read.
+        return Err(format!("check_inbox: {e}"));
+    }
     let mut text = mail.unwrap_or_else(|| format!("No pending messages for {}.", agent.name()));
     if let Some(note) = delivery::unreadable(&problems) {
         text.push_str("\n\n");
         text.push_str(&note);
     }
     Ok(text)
+}
+
+fn read_message(agent: &mut Agent, args: &Args) -> Result<String, String> {
+    let id = args.required("msg_id", "the id of the long message")?;
+    let part = match args.map.get("part") {
+        None | Some(Value::Null) => 1,
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as usize,
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+        Some(other) => {
+            return Err(format!(
+                "read_message: `part` must be a number, got {}",
+                super::rpc::type_name(other)
+            ));
+        }
+    };
+    let message = match agent.parts.get(id) {
+        Some(p) => p.message.clone(),
+        None => {
+            let env = agent
+                .bridge
+                .pending_message(agent.name(), id)
+                .map_err(|e| format!("read_message: {}", explain(&e)))?;
+            agent.start_parts(env.file, env.message.clone());
+            env.message
+        }
+    };
+    let total = delivery::split(message.text(), delivery::PART_BYTES).len();
+    if part == 0 || part > total {
+        return Err(format!(
+            "read_message: message {id} has parts 1 to {total}; `part` was {part}"
+        ));
+    }
+    let rule = super::push::rule(&agent.bridge);
+    Ok(delivery::present_part(
+        agent,
+        &message,
+        part,
+        rule.as_deref(),
+    ))
 }
 
 fn register(agent: &mut Agent, args: &Args) -> Result<String, String> {

@@ -280,7 +280,7 @@ fn a_scheduled_message_is_invisible_until_due_then_a_running_watch_delivers_it()
     let sent = Instant::now();
     let id = stdout(&out).trim().to_owned();
     assert!(
-        stderr(&out).starts_with("cc2cc: scheduled for "),
+        stderr(&out).starts_with("cc2cc: note: scheduled for "),
         "{}",
         stderr(&out)
     );

@@ -3,12 +3,15 @@
 
 mod env;
 
+mod attacks;
 mod badinput;
 mod cli;
 mod compat;
+mod faults;
 mod generated;
 mod life;
 mod mcp;
 mod perms;
 mod props;
+mod ux;
 mod watch;

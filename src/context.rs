@@ -69,6 +69,22 @@ pub fn bridge_root(global: &Global) -> Result<PathBuf, CliError> {
         })
 }
 
+/// A yes/no variable: 1/true/yes/on or 0/false/no/off (any case; unset or empty is no).
+/// Anything else fails loudly: `CC2CC_ENCRYPT=ture` must not quietly send plain text.
+pub fn flag(var: &str) -> Result<bool, CliError> {
+    let Some(raw) = env(var) else {
+        return Ok(false);
+    };
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(CliError::usage(format!(
+            "{var}={:?} is not a yes/no value: use 1, true, yes or on (0, false, no or off)",
+            crate::output::one_line(&raw)
+        ))),
+    }
+}
+
 impl Context {
     pub fn new(global: &Global) -> Result<Context, CliError> {
         let root = bridge_root(global)?;
@@ -79,11 +95,12 @@ impl Context {
             }
             (None, None) => bridge::DEFAULT_MAX_SIZE,
         };
-        let bridge = Bridge::open(&root)?
+        crate::output::set_quiet(global.quiet || flag("CC2CC_QUIET")?);
+        let bridge = Bridge::open_with(&root, flag("CC2CC_ALLOW_SHARED_BRIDGE")?)?
             .with_max_size(max_size)
-            .with_encryption(env("CC2CC_ENCRYPT").as_deref() == Some("1"));
+            .with_encryption(flag("CC2CC_ENCRYPT")?);
         if let Some(w) = bridge.ownership_warning() {
-            eprintln!("cc2cc: warning: {w}");
+            crate::output::warn(&w);
         }
         let (name, name_from) = match (global.name.clone(), env("CC2CC_NAME"), env("SELF")) {
             (Some(n), _, _) => (Some(n), "--as"),
@@ -109,7 +126,8 @@ impl Context {
             Some(n) => Ok(Name::new(n)?),
             None => Err(
                 CliError::failed("no identity: this command acts as an agent").with_hint(
-                    "pass --as NAME, set CC2CC_NAME, or claim one with `cc2cc register`",
+                    "pass --as NAME or set CC2CC_NAME=NAME (`cc2cc register NAME` creates the \
+                     mailbox of a name for a script)",
                 ),
             ),
         }

@@ -4,11 +4,11 @@
 //! a resumed session, which keeps its id) reads the same name back.
 
 use serde_json::json;
-use std::fs;
 use std::io;
 
 use super::error::{Error, Result};
-use super::{Bridge, Name, clock, fsutil, ids};
+use super::fsutil::{Unreadable, is_not_found};
+use super::{Bridge, Name, clock, ids};
 
 /// How a session's name was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,18 @@ pub fn is_valid_session_id(id: &str) -> bool {
     ids::is_safe_id(id)
 }
 
+const SESSIONS: &str = "sessions";
+
+/// The body of `sessions/<id>.json`.
+fn binding(id: &str, name: &Name) -> Vec<u8> {
+    let body = json!({
+        "session_id": id,
+        "name": name.as_str(),
+        "bound_at": clock::now_string(),
+    });
+    serde_json::to_vec_pretty(&body).unwrap_or_default()
+}
+
 impl Bridge {
     pub fn sessions_dir(&self) -> std::path::PathBuf {
         self.root().join("sessions")
@@ -34,10 +46,15 @@ impl Bridge {
         if !is_valid_session_id(id) {
             return Err(invalid_session(id));
         }
-        let path = self.sessions_dir().join(format!("{id}.json"));
-        let bytes = match fsutil::read_regular(&path, 64 * 1024) {
+        let file = format!("{id}.json");
+        let path = self.sessions_dir().join(&file);
+        let dir = match self.dir(&[SESSIONS], false) {
+            Err(e) if is_not_found(&e) => return Ok(None),
+            other => other?,
+        };
+        let bytes = match dir.read(&file, 64 * 1024) {
             Ok(b) => b,
-            Err(fsutil::Unreadable::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
+            Err(Unreadable::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(None);
             }
             Err(e) => return Err(Error::io("read", &path, io::Error::other(e.to_string()))),
@@ -63,28 +80,17 @@ impl Bridge {
         if let Some(name) = self.session_name(id)? {
             return Ok((name, Binding::Existing));
         }
-        let dir = self.sessions_dir();
-        fsutil::create_dir_private(&dir)?;
+        let dir = self.dir(&[SESSIONS], true)?;
         let name = self.unused_name();
-        let body = json!({
-            "session_id": id,
-            "name": name.as_str(),
-            "bound_at": clock::now_string(),
-        });
-        let tmp = fsutil::write_atomic(
-            &dir,
-            &ids::temp_name(),
-            serde_json::to_string_pretty(&body)
-                .unwrap_or_default()
-                .as_bytes(),
-            true,
-        )?;
-        let dest = dir.join(format!("{id}.json"));
-        let linked = fs::hard_link(&tmp, &dest);
-        let _ = fs::remove_file(&tmp);
+        let tmp = ids::temp_name();
+        dir.write_atomic(&tmp, &binding(id, &name), true)?;
+        let file = format!("{id}.json");
+        let dest = dir.path().join(&file);
+        let linked = dir.link(&tmp, &file);
+        let _ = dir.remove(&tmp);
         match linked {
             Ok(()) => {
-                let _ = fsutil::sync_dir(&dir);
+                let _ = dir.sync();
                 // The mailbox makes the name known at once, so another session generating a
                 // name now does not pick it too.
                 self.ensure_mailbox(&name)?;
@@ -105,22 +111,8 @@ impl Bridge {
         if !is_valid_session_id(id) {
             return Err(invalid_session(id));
         }
-        let dir = self.sessions_dir();
-        fsutil::create_dir_private(&dir)?;
-        let body = json!({
-            "session_id": id,
-            "name": name.as_str(),
-            "bound_at": clock::now_string(),
-        });
-        fsutil::write_atomic(
-            &dir,
-            &format!("{id}.json"),
-            serde_json::to_string_pretty(&body)
-                .unwrap_or_default()
-                .as_bytes(),
-            true,
-        )?;
-        Ok(())
+        let dir = self.dir(&[SESSIONS], true)?;
+        dir.write_atomic(&format!("{id}.json"), &binding(id, name), true)
     }
 }
 
@@ -160,7 +152,7 @@ mod tests {
         let (other, _) = bridge.bind_session("s-2").unwrap();
         assert_ne!(other, got[0].0);
         assert_eq!(bridge.bind_session("s-1").unwrap().0, got[0].0);
-        let leftovers: Vec<_> = fs::read_dir(bridge.sessions_dir())
+        let leftovers: Vec<_> = std::fs::read_dir(bridge.sessions_dir())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .filter(|f| f.starts_with('.'))

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::bridge::presence::HEARTBEAT_EVERY;
 use crate::bridge::watch::{DEFAULT_POLL, InboxWatcher, Mode};
-use crate::bridge::{Draft, Name};
+use crate::bridge::{Draft, Name, Ticker};
 use crate::error::CliError;
 use crate::signals;
 
@@ -60,6 +60,8 @@ pub struct Server<W: Write> {
     woken: bool,
     scan_due: bool,
     stdout_closed: bool,
+    /// Delivers scheduled messages and recurring schedules as they fall due.
+    ticker: Ticker,
 }
 
 /// Serves on stdin/stdout until stdin ends, stdout closes or a signal comes; then writes the
@@ -81,6 +83,7 @@ pub fn serve(agent: Agent, poll: Option<Duration>, line_limit: usize) -> Result<
         woken: false,
         scan_due: true,
         stdout_closed: false,
+        ticker: Ticker::default(),
     };
     let stop = server.run(&rx);
     signals.close();
@@ -110,7 +113,8 @@ impl<W: Write> Server<W> {
         loop {
             let wait = next_beat
                 .min(next_scan)
-                .saturating_duration_since(Instant::now());
+                .saturating_duration_since(Instant::now())
+                .min(self.ticker.wait());
             let mut event = match rx.recv_timeout(wait) {
                 Ok(e) => Some(e),
                 Err(RecvTimeoutError::Timeout) => None,
@@ -142,7 +146,22 @@ impl<W: Write> Server<W> {
             }
             if now >= next_scan {
                 self.scan_due = true;
+                if self.watcher.replaced() {
+                    // Events follow the old folder's inode: without a new watch, delivery would
+                    // quietly fall back to this timer.
+                    log::warn(format_args!(
+                        "{} was removed and made again; watching the new folder",
+                        self.agent.bridge.inbox_dir(self.agent.name()).display()
+                    ));
+                    self.watcher = start_watcher(&self.agent, self.poll, &self.events);
+                }
                 next_scan = now + self.watcher.interval();
+            }
+            if let Some(ticked) = self.ticker.run_if_due(&self.agent.bridge) {
+                for (schedule, m) in &ticked.fired {
+                    log::info(format_args!("fired {schedule}: {} to {}", m.id, m.to));
+                }
+                self.agent.note(&ticked.problems, &[]);
             }
             if self.scan_due && self.initialized {
                 self.scan_due = false;
@@ -192,11 +211,13 @@ impl<W: Write> Server<W> {
             Ok(Incoming::Response) => log::debug("ignored a response: we send no requests"),
             Ok(Incoming::Notification { method, .. }) => self.notified(&method),
             Ok(Incoming::Request { id, method, params }) => {
-                let reply = match guarded(&method, || self.dispatch(&method, params)) {
-                    Ok(result) => rpc::result(id, result),
-                    Err(error) => rpc::error(id, &error),
+                let (reply, carried) = match guarded(&method, || self.dispatch(&method, params)) {
+                    Ok(result) => (rpc::result(id, result), true),
+                    Err(error) => (rpc::error(id, &error), false),
                 };
-                self.write(&reply);
+                // Messages in a result are marked read only once it reached the client.
+                let written = self.write(&reply);
+                self.agent.settle(written && carried);
             }
         }
     }
@@ -329,7 +350,9 @@ impl<W: Write> Server<W> {
             self.write(&note)
         });
         self.agent.announced = announced;
-        self.agent.mark_delivered(&taken.messages);
+        for m in &taken.messages {
+            self.agent.pushed.insert(&m.id);
+        }
         self.agent.note(&taken.problems, &taken.expired);
     }
 

@@ -8,6 +8,12 @@ use std::sync::{Arc, Mutex};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_cc2cc");
 
+/// The binary under test: `CC2CC_TEST_BIN` runs the tests against another build (to check that
+/// a new test fails on an older binary), else the one cargo built.
+pub fn bin() -> String {
+    std::env::var("CC2CC_TEST_BIN").unwrap_or_else(|_| BIN.to_owned())
+}
+
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
     pub bridge: PathBuf,
@@ -43,7 +49,7 @@ impl TestEnv {
 
     /// As [`TestEnv::cmd`], as a std `Command`: for long-running children driven over pipes.
     pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
-        let mut c = std::process::Command::new(BIN);
+        let mut c = std::process::Command::new(bin());
         c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
@@ -93,6 +99,19 @@ impl TestEnv {
             .expect("run send");
         assert!(out.status.success(), "send failed: {}", stderr(&out));
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+/// The value of `f` once it equals `want`, or its last value after 5 s: for state that another
+/// process reaches just after answering (serve-mcp claims a message after writing its result).
+pub fn settled<T: PartialEq>(f: impl Fn() -> T, want: &T) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let v = f();
+        if v == *want || std::time::Instant::now() > deadline {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
 

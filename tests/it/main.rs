@@ -3,13 +3,17 @@
 
 mod env;
 
+mod attacks;
 mod badinput;
 mod cli;
 mod compat;
 mod doctor;
+mod faults;
 mod generated;
+mod life;
 mod mcp;
 mod perms;
 mod plugin;
 mod props;
+mod ux;
 mod watch;

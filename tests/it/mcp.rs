@@ -54,11 +54,11 @@ fn spawn(
 }
 
 impl McpClient {
-    fn start(env: &TestEnv, name: &str) -> McpClient {
+    pub(crate) fn start(env: &TestEnv, name: &str) -> McpClient {
         McpClient::start_with(env, Some(name), &[])
     }
 
-    fn start_with(env: &TestEnv, name: Option<&str>, args: &[&str]) -> McpClient {
+    pub(crate) fn start_with(env: &TestEnv, name: Option<&str>, args: &[&str]) -> McpClient {
         McpClient::start_env(env, name, args, &[])
     }
 
@@ -94,14 +94,14 @@ impl McpClient {
         self.stderr.lock().unwrap().clone()
     }
 
-    fn send_line(&mut self, line: &[u8]) {
+    pub(crate) fn send_line(&mut self, line: &[u8]) {
         let stdin = self.stdin.as_mut().expect("stdin open");
         stdin.write_all(line).unwrap();
         stdin.write_all(b"\n").unwrap();
         stdin.flush().unwrap();
     }
 
-    fn send(&mut self, v: &Value) {
+    pub(crate) fn send(&mut self, v: &Value) {
         self.send_line(v.to_string().as_bytes());
     }
 
@@ -110,7 +110,7 @@ impl McpClient {
     }
 
     /// The full response (result or error) to a new request.
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
@@ -460,8 +460,11 @@ fn tools_list_names_the_original_tools_with_schemas() {
         r.sort();
         r
     };
-    assert_eq!(tools.len(), 7);
+    assert_eq!(tools.len(), 10);
+    assert_eq!(required("read_message"), ["msg_id"]);
     assert!(required("whoami").is_empty());
+    assert_eq!(required("message_status"), ["msg_id"]);
+    assert!(required("history").is_empty());
     assert!(required("list_agents").is_empty());
     assert!(required("check_inbox").is_empty());
     assert_eq!(required("send"), ["text", "to"]);
@@ -678,8 +681,17 @@ fn pending_mail_is_appended_to_the_next_tool_result_exactly_once() {
     );
     assert!(mail.contains("from=calm-owl"), "{mail}");
 
-    assert!(env.files("to-brave-fox/inbox").is_empty());
+    // Claimed once the result was written, a moment after the client read it.
+    // The receipt is written in place: wait until it is whole.
+    let path = env.path(&format!("to-brave-fox/receipts/{id}.receipt.json"));
+    let whole = || {
+        std::fs::read(&path)
+            .ok()
+            .is_some_and(|b| serde_json::from_slice::<Value>(&b).is_ok())
+    };
+    assert!(settled(whole, &true), "no whole receipt");
     assert_eq!(env.files("to-brave-fox/done"), [format!("{id}.json")]);
+    assert!(env.files("to-brave-fox/inbox").is_empty());
     let receipt = env.read_json(&format!("to-brave-fox/receipts/{id}.receipt.json"));
     assert_eq!(receipt["delivered_to"], "brave-fox");
 
@@ -706,7 +718,7 @@ fn check_inbox_returns_waiting_messages_oldest_first_then_none() {
     let t = text(&r);
     assert_eq!(ids_in(&t), [first.clone(), second.clone()], "{t}");
     assert!(t.find("first") < t.find("second"));
-    assert_eq!(env.files("to-brave-fox/receipts").len(), 2);
+    assert_eq!(settled(|| env.files("to-brave-fox/receipts").len(), &2), 2);
     let r = c.call("check_inbox", json!({}));
     assert!(text(&r).contains("No pending messages"), "{r}");
 }
@@ -879,7 +891,8 @@ fn register_renames_moves_pending_mail_and_tells_online_agents() {
         "the moved mail is delivered: {t}"
     );
     assert!(env.files("to-alice/inbox").is_empty());
-    assert_eq!(env.files("to-alice-two/done"), [format!("{moved}.json")]);
+    let done = vec![format!("{moved}.json")];
+    assert_eq!(settled(|| env.files("to-alice-two/done"), &done), done);
 
     let notice = carol.expect("rename notice", |m| {
         m["method"] == CHANNEL && m["params"]["meta"]["from"] == "alice-two"

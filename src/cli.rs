@@ -64,6 +64,8 @@ pub enum Command {
     Watch(WatchArgs),
     /// Run the MCP stdio server for Claude Code
     ServeMcp(ServeMcpArgs),
+    /// Join this bridge to bridges on other hosts through a NATS JetStream server
+    Relay(RelayArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -192,6 +194,28 @@ pub struct ServeMcpArgs {
     /// Poll every DURATION instead of using filesystem events
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub poll: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    /// NATS server URL(s), comma-separated: nats://, tls://, with user:pass@ or token@ if needed
+    #[arg(long, value_name = "URL", env = "NATS_URL")]
+    pub nats: String,
+    /// This host's name on the wire [default: the host name up to its first dot]
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// NATS credentials file (JWT and NKey seed)
+    #[arg(long, value_name = "FILE", env = "NATS_CREDS")]
+    pub creds: Option<PathBuf>,
+    /// Extra CA certificate (PEM) to trust for tls:// servers
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for servers that verify clients; needs --tls-key
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {

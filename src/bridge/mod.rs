@@ -12,6 +12,7 @@ pub mod message;
 pub mod names;
 mod paths;
 pub mod presence;
+pub mod remote;
 pub mod watch;
 
 pub use error::{Error, Result};
@@ -19,6 +20,7 @@ pub use identity::Renamed;
 pub use mailbox::{Envelope, Filter, Problem, Taken};
 pub use message::{Draft, Message};
 pub use presence::{AgentInfo, Presence};
+pub use remote::{Finished, Receipt, RemoteAgent};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

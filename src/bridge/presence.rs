@@ -144,8 +144,11 @@ impl Bridge {
         let held = self.lock_held(name);
         let online = match &heartbeat {
             // Our own agents hold the lock while alive; the lock is the truth on this host.
-            Some(h) if h.host.as_deref() == Some(local_host()) => held && h.status == "active",
-            // The original's agents and other hosts' agents: judged by heartbeat age.
+            Some(h) if h.host.as_deref() == Some(local_host()) && !h.is_mirror() => {
+                held && h.status == "active"
+            }
+            // The original's agents and other hosts' agents (mirrored by a relay, or on a shared
+            // network filesystem): judged by heartbeat age.
             Some(h) => {
                 held || (h.status == "active"
                     && clock::parse(&h.heartbeat)

@@ -4,6 +4,7 @@ mod broadcast;
 mod inbox;
 mod list;
 mod register;
+mod relay;
 mod reply;
 mod send;
 mod watch;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Inbox(args) => inbox::run(&ctx, args),
         Command::Watch(args) => watch::run(&ctx, args),
         Command::ServeMcp(args) => crate::mcp::run(ctx, args),
+        Command::Relay(args) => relay::run(&ctx, args),
     }
 }
 

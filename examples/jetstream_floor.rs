@@ -125,10 +125,15 @@ async fn run(
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     samples.sort_by(f64::total_cmp);
-    let pct = |p: f64| samples[((p / 100.0 * samples.len() as f64).ceil() as usize).max(1) - 1];
+    let pct = |p: f64| {
+        let rank = ((p / 100.0 * samples.len() as f64).ceil() as usize).max(1);
+        samples
+            .get(rank - 1)
+            .map_or("null".to_owned(), |ms| format!("{ms:.3}"))
+    };
     println!(
         "{{\"disk\": {disk}, \"count\": {count}, \"throughput_per_s\": {throughput:.1}, \
-         \"latency_n\": {latency_count}, \"latency_p50_ms\": {:.3}, \"latency_p99_ms\": {:.3}}}",
+         \"latency_n\": {latency_count}, \"latency_p50_ms\": {}, \"latency_p99_ms\": {}}}",
         pct(50.0),
         pct(99.0)
     );

@@ -1,13 +1,14 @@
 //! The floor for bench/relay.py: bare JetStream with the relay's durability, measured in the same
 //! run. One stream configured like the relay's (file storage, work queue, 1 h duplicate window),
 //! publishes with `Nats-Msg-Id`, pipelined acks, one durable pull consumer that writes each
-//! message as a Maildir file (temp file, fsync, rename, fsync directory) before it acks.
+//! message as a Maildir file (temp file, fsync, rename; one fsync of the directory for what was
+//! ready at once, as the relay does) before it acks.
 //!
 //! Run: cargo run --release --example jetstream_floor -- URL DIR COUNT SIZE LATENCY_COUNT [--no-disk]
 //! Prints one JSON line: throughput (messages/s) and latency (ms, publish → committed).
 
 use async_nats::jetstream::{self, consumer, message::PublishMessage, stream};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -62,7 +63,8 @@ async fn run(
             ..Default::default()
         })
         .await?;
-    // The consumer: commit, ack, report each message's number.
+    // The consumer: commit what is ready as one batch (each file fsynced, one fsync of the
+    // directory), then ack and report each message's number: what the relay does.
     let (done_tx, mut done) = mpsc::unbounded_channel::<usize>();
     tokio::spawn(async move {
         let mut messages = consumer
@@ -71,22 +73,38 @@ async fn run(
             .messages()
             .await
             .expect("consume");
-        while let Some(Ok(msg)) = messages.next().await {
-            let n: usize = msg
-                .headers
-                .as_ref()
-                .and_then(|h| h.get("Floor-N"))
-                .and_then(|v| v.as_str().parse().ok())
-                .unwrap_or(0);
+        while let Some(Ok(first)) = messages.next().await {
+            let mut batch = vec![first];
+            while batch.len() < 64 {
+                match messages.next().now_or_never() {
+                    Some(Some(Ok(m))) => batch.push(m),
+                    _ => break,
+                }
+            }
+            let numbered: Vec<(usize, Vec<u8>)> = batch
+                .iter()
+                .map(|m| {
+                    let n = m
+                        .headers
+                        .as_ref()
+                        .and_then(|h| h.get("Floor-N"))
+                        .and_then(|v| v.as_str().parse().ok())
+                        .unwrap_or(0);
+                    (n, m.payload.to_vec())
+                })
+                .collect();
+            let ns: Vec<usize> = numbered.iter().map(|(n, _)| *n).collect();
             if disk {
-                let (dir, payload) = (dir.clone(), msg.payload.clone());
-                tokio::task::spawn_blocking(move || commit(&dir, n, &payload))
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || commit(&dir, &numbered))
                     .await
                     .expect("commit")
                     .expect("commit");
             }
-            msg.ack().await.expect("ack");
-            let _ = done_tx.send(n);
+            for (m, n) in batch.iter().zip(ns) {
+                m.ack().await.expect("ack");
+                let _ = done_tx.send(n);
+            }
         }
     });
     let payload = bytes(size);
@@ -119,7 +137,9 @@ async fn run(
     let mut samples = Vec::with_capacity(latency_count);
     for i in 0..latency_count {
         let t0 = Instant::now();
-        js.send_publish("floor.x", publish(count + i)).await?.await?;
+        js.send_publish("floor.x", publish(count + i))
+            .await?
+            .await?;
         while done.recv().await.ok_or("consumer stopped")? != count + i {}
         samples.push(t0.elapsed().as_secs_f64() * 1e3);
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -141,17 +161,20 @@ async fn run(
     Ok(())
 }
 
-/// The Maildir write the relay does for every message it receives.
-fn commit(dir: &Path, n: usize, payload: &[u8]) -> std::io::Result<()> {
-    let tmp = dir.join(format!(".tmp-{n}"));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(payload)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, dir.join(format!("m-{n}.json")))?;
+/// The Maildir write the relay does for the messages it receives: each file fsynced and
+/// renamed in, then one fsync of the directory for the batch.
+fn commit(dir: &Path, batch: &[(usize, Vec<u8>)]) -> std::io::Result<()> {
+    for (n, payload) in batch {
+        let tmp = dir.join(format!(".tmp-{n}"));
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(payload)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, dir.join(format!("m-{n}.json")))?;
+    }
     std::fs::File::open(dir)?.sync_all()
 }
 

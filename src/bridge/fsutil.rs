@@ -19,6 +19,16 @@ pub fn create_dir_private(dir: &Path) -> Result<()> {
 /// Writes `bytes` to `dir/name` so that readers see either nothing or the whole file.
 /// `durable` adds the fsyncs that make the file survive a power cut once we return.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8], durable: bool) -> Result<PathBuf> {
+    let dest = write_renamed(dir, name, bytes, durable)?;
+    if durable {
+        sync_dir(dir).map_err(|e| Error::io("write", &dest, e))?;
+    }
+    Ok(dest)
+}
+
+/// [`write_atomic`] but the directory's fsync, left to the caller: a batch of files in one
+/// directory is made durable by one fsync of it. `synced` fsyncs the file before its rename.
+pub fn write_renamed(dir: &Path, name: &str, bytes: &[u8], synced: bool) -> Result<PathBuf> {
     let tmp = dir.join(ids::temp_name());
     let dest = dir.join(name);
     let written = (|| -> io::Result<()> {
@@ -29,14 +39,10 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8], durable: bool) -> Resu
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(&tmp)?;
         f.write_all(bytes)?;
-        if durable {
+        if synced {
             f.sync_all()?;
         }
-        fs::rename(&tmp, &dest)?;
-        if durable {
-            sync_dir(dir)?;
-        }
-        Ok(())
+        fs::rename(&tmp, &dest)
     })();
     match written {
         Ok(()) => Ok(dest),

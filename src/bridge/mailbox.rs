@@ -128,6 +128,11 @@ impl Bridge {
 
     /// Writes `msg` into `to`'s inbox: temp file (O_EXCL, 0600), fsync, rename, fsync directory.
     pub fn deliver(&self, to: &Name, msg: &Message) -> Result<()> {
+        self.write_inbox(to, msg, true)
+    }
+
+    /// [`Bridge::deliver`]; without `sync_dir` the caller fsyncs the inbox, once for a batch.
+    pub(super) fn write_inbox(&self, to: &Name, msg: &Message, sync_dir: bool) -> Result<()> {
         if !ids::is_safe_id(&msg.id) {
             return Err(Error::InvalidId(msg.id.clone()));
         }
@@ -142,18 +147,23 @@ impl Bridge {
         if !self.inbox_dir(to).is_dir() {
             self.ensure_mailbox(to)?;
         }
-        fsutil::write_atomic(
-            &self.inbox_dir(to),
-            &format!("{}.json", msg.id),
-            json.as_bytes(),
-            true,
-        )?;
+        let (dir, file) = (self.inbox_dir(to), format!("{}.json", msg.id));
+        if sync_dir {
+            fsutil::write_atomic(&dir, &file, json.as_bytes(), true)?;
+        } else {
+            fsutil::write_renamed(&dir, &file, json.as_bytes(), true)?;
+        }
         Ok(())
     }
 
     /// Pending messages, oldest first, without claiming or expiring anything.
     pub fn pending(&self, name: &Name) -> (Vec<Envelope>, Vec<Problem>) {
-        self.scan(name, &self.inbox_dir(name), true, &|_| false)
+        self.pending_first(name, usize::MAX)
+    }
+
+    /// The oldest `limit` pending messages, as [`Bridge::pending`]; only those are read.
+    pub fn pending_first(&self, name: &Name, limit: usize) -> (Vec<Envelope>, Vec<Problem>) {
+        self.scan_first(name, &self.inbox_dir(name), true, &|_| false, limit)
     }
 
     /// Read history (`done/`), oldest first, decrypted.
@@ -390,10 +400,23 @@ impl Bridge {
         quarantine: bool,
         skip: &dyn Fn(&str) -> bool,
     ) -> (Vec<Envelope>, Vec<Problem>) {
+        self.scan_first(name, dir, quarantine, skip, usize::MAX)
+    }
+
+    /// [`Bridge::scan`], reading no more than the oldest `limit` files.
+    fn scan_first(
+        &self,
+        name: &Name,
+        dir: &Path,
+        quarantine: bool,
+        skip: &dyn Fn(&str) -> bool,
+        limit: usize,
+    ) -> (Vec<Envelope>, Vec<Problem>) {
         let mut problems = Vec::new();
         let found = self
             .list(name, dir, quarantine, skip, &mut problems)
             .into_iter()
+            .take(limit)
             .filter_map(|l| self.load(name, dir, l, quarantine, &mut problems))
             .collect();
         (found, problems)

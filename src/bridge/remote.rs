@@ -157,18 +157,51 @@ impl Bridge {
             .any(|dir| fs::symlink_metadata(dir.join(&file)).is_ok())
     }
 
-    /// Commits a message that arrived from another host into its recipient's inbox (the
-    /// Maildir write), unless this bridge already holds it: Ok(false) for a repeat.
-    pub fn commit_arrived(&self, msg: &Message) -> Result<bool> {
-        let to = Name::new(&msg.to)?;
-        if !ids::is_safe_id(&msg.id) {
-            return Err(Error::InvalidId(msg.id.chars().take(80).collect()));
+    /// Commits a message that arrived from another host into `to`'s inbox (the Maildir write),
+    /// unless this bridge already holds it: Ok(false) for a repeat.
+    pub fn commit_arrived(&self, to: &Name, msg: &Message) -> Result<bool> {
+        self.commit_arrivals(&[(to.clone(), msg.clone())])
+            .pop()
+            .unwrap_or(Ok(false))
+    }
+
+    /// [`Bridge::commit_arrived`] for a batch: every file fsynced and renamed in, then one fsync
+    /// per inbox, so each message is durable when this returns, at a fraction of the fsyncs.
+    pub fn commit_arrivals(&self, arrivals: &[(Name, Message)]) -> Vec<Result<bool>> {
+        let mut results: Vec<Result<bool>> = arrivals
+            .iter()
+            .map(|(to, msg)| {
+                if !ids::is_safe_id(&msg.id) {
+                    return Err(Error::InvalidId(msg.id.chars().take(80).collect()));
+                }
+                if self.holds(to, &msg.id) {
+                    return Ok(false);
+                }
+                self.write_inbox(to, msg, false).map(|()| true)
+            })
+            .collect();
+        let mut synced: Vec<&Name> = Vec::new();
+        for (i, (to, _)) in arrivals.iter().enumerate() {
+            if !matches!(results[i], Ok(true)) || synced.contains(&to) {
+                continue;
+            }
+            synced.push(to);
+            let dir = self.inbox_dir(to);
+            if let Err(e) = fsutil::sync_dir(&dir) {
+                // Not durable: none of this inbox's new messages may be acked.
+                let reason = e.to_string();
+                for (j, (other, _)) in arrivals.iter().enumerate() {
+                    if other == to && matches!(results[j], Ok(true)) {
+                        results[j] = Err(Error::io(
+                            "sync",
+                            &dir,
+                            std::io::Error::other(reason.clone()),
+                        ));
+                    }
+                }
+            }
         }
-        if self.holds(&to, &msg.id) {
-            return Ok(false);
-        }
-        self.deliver(&to, msg)?;
-        Ok(true)
+        results
     }
 
     /// Moves a message that another host has accepted from `name`'s inbox to `relayed/`, the
@@ -313,9 +346,9 @@ mod tests {
     fn arrivals_are_written_once_and_relayed_messages_leave_the_inbox() {
         let (_d, b) = bridge();
         let m = crate::bridge::Message::new("alice", Draft::new("bob", "hi"));
-        assert!(b.commit_arrived(&m).unwrap());
-        assert!(!b.commit_arrived(&m).unwrap(), "a repeat is skipped");
         let bob = Name::new("bob").unwrap();
+        assert!(b.commit_arrived(&bob, &m).unwrap());
+        assert!(!b.commit_arrived(&bob, &m).unwrap(), "a repeat is skipped");
         assert_eq!(b.pending_count(&bob), 1);
         let file = format!("{}.json", m.id);
         assert!(b.mark_relayed(&bob, &file).unwrap());
@@ -323,12 +356,21 @@ mod tests {
         assert!(!b.mark_relayed(&bob, &file).unwrap());
         assert_eq!(b.pending_count(&bob), 0);
         assert!(
-            !b.commit_arrived(&m).unwrap(),
+            !b.commit_arrived(&bob, &m).unwrap(),
             "a message that left from here is no arrival"
         );
         let mut bad = m.clone();
-        bad.to = "../etc".into();
-        assert!(b.commit_arrived(&bad).is_err());
+        bad.id = "../../x".into();
+        assert!(b.commit_arrived(&bob, &bad).is_err());
+        let batch: Vec<(Name, Message)> = (0..3)
+            .map(|i| {
+                let text = i.to_string();
+                (bob.clone(), Message::new("alice", Draft::new("bob", &text)))
+            })
+            .collect();
+        let results = b.commit_arrivals(&batch);
+        assert!(results.iter().all(|r| matches!(r, Ok(true))), "{results:?}");
+        assert_eq!(b.pending_count(&bob), 3);
     }
 
     #[test]

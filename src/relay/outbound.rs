@@ -50,14 +50,11 @@ pub async fn run(r: &Relay) -> Result<(), CliError> {
         if connected {
             waiting_for_server = false;
             for (name, host) in remote.iter().filter(|(_, h)| *h != r.host) {
+                let mut total = 0;
                 loop {
                     match forward(r, name, host, &mut stuck).await {
                         Ok(Pass { sent, more }) => {
-                            if sent > 0 {
-                                say(format_args!(
-                                    "forwarded {sent} message(s) for {name} to host {host}"
-                                ));
-                            }
+                            total += sent;
                             if !more {
                                 break;
                             }
@@ -72,6 +69,19 @@ pub async fn run(r: &Relay) -> Result<(), CliError> {
                             break;
                         }
                     }
+                }
+                if total > 0 {
+                    // The moves to relayed/ are made durable once per burst: a move lost to a
+                    // power cut only means a re-publish, which the server and the receiving
+                    // bridge both recognise.
+                    let bridge = r.bridge.clone();
+                    let n = name.clone();
+                    if let Err(e) = off_thread(move || bridge.sync_relayed(&n)).await {
+                        warn(e);
+                    }
+                    say(format_args!(
+                        "forwarded {total} message(s) for {name} to host {host}"
+                    ));
                 }
             }
         }
@@ -104,7 +114,7 @@ async fn forward(
 ) -> Result<Pass, String> {
     let bridge = r.bridge.clone();
     let n = name.clone();
-    let (pending, problems) = off_thread(move || bridge.pending(&n)).await;
+    let (pending, problems) = off_thread(move || bridge.pending_first(&n, BATCH + 1)).await;
     for p in &problems {
         warn(p);
     }
@@ -114,6 +124,7 @@ async fn forward(
     for env in pending.into_iter().take(BATCH) {
         let mut headers = HeaderMap::new();
         headers.insert(wire::FROM_HOST_HEADER, r.host.as_str());
+        headers.insert(wire::TO_HEADER, name.as_str());
         let publish = PublishMessage::build()
             .message_id(&env.message.id)
             .headers(headers)
@@ -164,9 +175,6 @@ async fn forward(
             if let Err(e) = bridge.mark_relayed(&n, file) {
                 warn(e);
             }
-        }
-        if let Err(e) = bridge.sync_relayed(&n) {
-            warn(e);
         }
     })
     .await;

@@ -1,25 +1,24 @@
 //! Read receipts of messages that arrived from another host travel back to it, so the sender's
-//! bridge holds the receipt beside its `relayed/` record. Each arrived message leaves a note in
-//! `relay/awaiting/`; when its reader writes the receipt, the receipt is published to the
-//! sender's host and the note removed. Expiry notices need nothing here: they are messages.
+//! bridge holds the receipt beside its `relayed/` record. Each arrived message leaves a note,
+//! `relay/awaiting/<recipient>/<id>` holding the sender's host; when the recipient's receipt
+//! appears it is published to that host and the note removed. Expiry notices need nothing
+//! here: they are messages.
 
 use async_nats::jetstream::message::PublishMessage;
-use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{Relay, off_thread, state_dir, warn, wire};
-use crate::bridge::{Bridge, Finished, Message, Name, Receipt, fsutil};
+use crate::bridge::{Bridge, Finished, Name, Receipt, fsutil, ids};
 use crate::error::CliError;
 
 const EVERY: Duration = Duration::from_secs(1);
 
-/// The note left for one arrived message.
-#[derive(Debug, Serialize, Deserialize)]
+/// A note that a message came from another host and its receipt should go back.
 pub struct Awaiting {
-    pub msg_id: String,
-    pub to: String,
-    pub host: String,
+    path: PathBuf,
+    msg_id: String,
+    host: String,
 }
 
 impl Awaiting {
@@ -27,59 +26,81 @@ impl Awaiting {
         state_dir(bridge).join("awaiting")
     }
 
-    pub fn note(bridge: &Bridge, msg: &Message, host: &str) -> crate::bridge::Result<()> {
-        let dir = Self::dir(bridge);
-        fsutil::create_dir_private(&dir)?;
-        let note = Awaiting {
-            msg_id: msg.id.clone(),
-            to: msg.to.clone(),
-            host: host.into(),
-        };
-        let json = serde_json::to_vec(&note).unwrap_or_default();
-        fsutil::write_atomic(&dir, &format!("{}.json", msg.id), &json, false)?;
+    pub fn note(bridge: &Bridge, to: &Name, id: &str, host: &str) -> crate::bridge::Result<()> {
+        let dir = Self::dir(bridge).join(to.as_str());
+        if !dir.is_dir() {
+            fsutil::create_dir_private(&dir)?;
+        }
+        fsutil::write_atomic(&dir, id, host.as_bytes(), false)?;
         Ok(())
     }
 
-    /// Every note with what became of its message; unreadable notes are dropped.
-    fn scan(bridge: &Bridge) -> Vec<(PathBuf, Awaiting, Option<Finished>)> {
-        let Ok(entries) = std::fs::read_dir(Self::dir(bridge)) else {
-            return Vec::new();
-        };
+    /// The notes whose message is finished (read, expired or gone), with what became of it.
+    /// A note is read only then: a pending message costs two failed stats per pass.
+    fn finished(bridge: &Bridge) -> Vec<(Awaiting, Finished)> {
         let mut found = Vec::new();
-        for e in entries.flatten() {
-            let path = e.path();
-            if e.file_name().to_string_lossy().starts_with('.') {
-                continue;
+        for (to, dir) in subdirs(&Self::dir(bridge)) {
+            for (id, path) in message_notes(&dir) {
+                let Some(finished) = bridge.finished(&to, &id) else {
+                    continue;
+                };
+                let host = fsutil::read_regular(&path, 256)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .filter(|h| wire::valid_host(h));
+                match host {
+                    Some(host) => found.push((
+                        Awaiting {
+                            path,
+                            msg_id: id,
+                            host,
+                        },
+                        finished,
+                    )),
+                    None => drop(std::fs::remove_file(&path)),
+                }
             }
-            let note = fsutil::read_regular(&path, 4096)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<Awaiting>(&b).ok());
-            let Some((note, name)) = note.and_then(|n| {
-                let name = Name::new(&n.to).ok()?;
-                wire::valid_host(&n.host).then_some((n, name))
-            }) else {
-                let _ = std::fs::remove_file(&path);
-                continue;
-            };
-            let finished = bridge.finished(&name, &note.msg_id);
-            found.push((path, note, finished));
         }
         found
     }
 }
 
+/// Subdirectories named by a valid agent name.
+fn subdirs(dir: &Path) -> Vec<(Name, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| Some((Name::new(e.file_name().to_str()?).ok()?, e.path())))
+        .collect()
+}
+
+/// Entries named by a safe message id (temp files start with a dot and are not).
+fn message_notes(dir: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let id = e.file_name().to_str()?.to_owned();
+            ids::is_safe_id(&id).then(|| (id, e.path()))
+        })
+        .collect()
+}
+
 pub async fn run(r: &Relay) -> Result<(), CliError> {
     loop {
         let bridge = r.bridge.clone();
-        let notes = off_thread(move || Awaiting::scan(&bridge)).await;
-        for (path, note, finished) in notes {
+        let notes = off_thread(move || Awaiting::finished(&bridge)).await;
+        for (note, finished) in notes {
             let done = match finished {
-                None => false,
-                Some(Finished::Expired | Finished::Gone) => true,
-                Some(Finished::Read(receipt)) => send_back(r, &note, &receipt).await,
+                Finished::Expired | Finished::Gone => true,
+                Finished::Read(receipt) => send_back(r, &note, &receipt).await,
             };
             if done {
-                let _ = std::fs::remove_file(&path);
+                let _ = std::fs::remove_file(&note.path);
             }
         }
         tokio::time::sleep(EVERY).await;

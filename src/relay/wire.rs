@@ -12,6 +12,9 @@ pub const STREAM_SUBJECTS: &str = "cc2cc.host.>";
 pub const PRESENCE_BUCKET: &str = "cc2cc-presence";
 /// The host that published a message or receipt.
 pub const FROM_HOST_HEADER: &str = "Cc2cc-From-Host";
+/// The mailbox a message was taken from on the sender's host: its recipient, whatever the
+/// file's `to` says.
+pub const TO_HEADER: &str = "Cc2cc-To";
 
 /// What a subject carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

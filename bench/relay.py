@@ -25,18 +25,16 @@ the table goes to stderr and one JSON object to stdout.
 import argparse
 import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from subprocess import DEVNULL, PIPE
 
-from common import ROOT, find_binary, new_message, print_table, stage_message, stats, verdict
+from common import ROOT, find_binary, new_message, print_table, run_in_temp, stage_message, stats, verdict
 from natsserver import NatsServer, find_server
 
 LATENCY_TARGET_MS = 20.0
@@ -229,14 +227,8 @@ def main() -> None:
         parser.error("--latency and --count must be at least 1")
     binary = find_binary(args.bin)
     server_bin = find_server(args.nats_server)
-    work = Path(tempfile.mkdtemp(prefix="cc2cc-bench-relay-", dir="/tmp"))
-    try:
-        results = bench(binary, server_bin, work, args.latency, args.count)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    report(results, sys.stderr if args.json else sys.stdout)
-    if args.json:
-        print(json.dumps({"binary": binary, **results}))
+    run_in_temp("relay", binary, lambda work: bench(binary, server_bin, work, args.latency, args.count), report,
+                args.json)
 
 
 if __name__ == "__main__":

@@ -77,15 +77,7 @@ impl Bridge {
     pub fn go_online(&self, name: &Name) -> Result<Presence> {
         fsutil::create_dir_private(&self.status_dir())?;
         let path = self.lock_path(name);
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&path)
-            .map_err(|e| Error::io("open lock", &path, e))?;
+        let lock = fsutil::open_lock(&path).map_err(|e| Error::io("open lock", &path, e))?;
         // A `list` probing the lock holds it shared for microseconds; retry briefly before
         // deciding that a live agent owns the name.
         let mut tries = 0;

@@ -13,8 +13,7 @@ mod presence;
 mod receipts;
 pub mod wire;
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{File, TryLockError};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -150,14 +149,7 @@ fn lock(bridge: &Bridge) -> Result<File, CliError> {
     let dir: PathBuf = bridge.root().join("relay");
     fsutil::create_dir_private(&dir)?;
     let path = dir.join("lock");
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(&path)
+    let file = fsutil::open_lock(&path)
         .map_err(|e| CliError::failed(format!("cannot open {}: {e}", path.display())))?;
     match file.try_lock() {
         Ok(()) => Ok(file),

@@ -47,7 +47,7 @@ from subprocess import DEVNULL, PIPE
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
-from common import find_binary, new_message, stage_message  # noqa: E402
+from common import find_binary, write_messages  # noqa: E402
 from natsserver import NatsServer, find_server, free_port  # noqa: E402
 
 children: list[subprocess.Popen] = []
@@ -161,18 +161,6 @@ def arrived(watcher: Watcher, sender: str, n: int, timeout: float) -> list[str]:
     return watcher.ids_from(sender)
 
 
-def write_queued(host: Host, sender: str, to: str, n: int, tag: str) -> list[str]:
-    """`n` messages written straight into `to`'s inbox on `host`, the way `send` writes them."""
-    inbox = host.bridge / f"to-{to}" / "inbox"
-    inbox.mkdir(parents=True, exist_ok=True)
-    ids = []
-    for i in range(n):
-        m = new_message(sender, to, f"{tag} {i}")
-        os.rename(*stage_message(inbox, m))
-        ids.append(m["id"])
-    return ids
-
-
 # ---- the checks ----
 
 def check_presence(a: Host, b: Host, bob: Watcher) -> str:
@@ -238,7 +226,7 @@ def check_reply(a: Host, b: Host, alice: Watcher, bob: Watcher) -> str:
 def check_sigkill(a: Host, b: Host, bob: Watcher) -> str:
     a.stop_relay()
     n = 500
-    ids = write_queued(a, "carol", "bob", n, "queued")
+    ids = write_messages(a.bridge / "to-bob" / "inbox", "carol", "bob", n, "queued")
     a.start_relay()
     wait_for("part of the batch relayed", lambda: len(a.files("to-bob/relayed") & set(ids)) > 0, 20, every=0.002)
     os.kill(a.relay.pid, signal.SIGKILL)

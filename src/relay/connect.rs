@@ -24,6 +24,7 @@ pub struct Joined {
     pub client: async_nats::Client,
     pub js: jetstream::Context,
     pub presence: kv::Store,
+    pub stream: stream::Stream,
     pub consumer: consumer::PullConsumer,
     /// The server list as given, with any password or token hidden.
     pub shown_url: String,
@@ -127,8 +128,26 @@ pub async fn join(args: &RelayArgs, host: &str) -> Result<Joined, CliError> {
             .await
             .map_err(|e| unavailable("presence bucket", &e))?,
     };
+    let consumer = consumer_of(&stream, host)
+        .await
+        .map_err(|e| unavailable("consumer", &e))?;
+    Ok(Joined {
+        client,
+        js,
+        presence,
+        stream,
+        consumer,
+        shown_url,
+    })
+}
+
+/// This host's durable consumer, created when missing (also after someone deleted it).
+pub async fn consumer_of(
+    stream: &stream::Stream,
+    host: &str,
+) -> Result<consumer::PullConsumer, stream::ConsumerError> {
     let (durable, filter) = wire::consumer(host);
-    let consumer = stream
+    stream
         .get_or_create_consumer(
             &durable,
             consumer::pull::Config {
@@ -142,14 +161,6 @@ pub async fn join(args: &RelayArgs, host: &str) -> Result<Joined, CliError> {
             },
         )
         .await
-        .map_err(|e| unavailable("consumer", &e))?;
-    Ok(Joined {
-        client,
-        js,
-        presence,
-        consumer,
-        shown_url,
-    })
 }
 
 fn connect_error(url: &str, e: &async_nats::ConnectError) -> CliError {

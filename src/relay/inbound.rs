@@ -16,7 +16,11 @@ use crate::error::CliError;
 /// At most this many ready messages share one batch of fsyncs.
 const BATCH: usize = 64;
 
-pub async fn run(r: &Relay, mut consumer: PullConsumer) -> Result<(), CliError> {
+pub async fn run(
+    r: &Relay,
+    stream: &async_nats::jetstream::stream::Stream,
+    mut consumer: PullConsumer,
+) -> Result<(), CliError> {
     if let Ok(info) = consumer.info().await
         && info.num_pending > 0
     {
@@ -37,8 +41,12 @@ pub async fn run(r: &Relay, mut consumer: PullConsumer) -> Result<(), CliError> 
         let mut messages = match messages {
             Ok(m) => m,
             Err(_) => {
-                // The server is away; the client reconnects by itself.
+                // The server is away (the client reconnects by itself), or the consumer was
+                // deleted: make sure it exists before the next try.
                 tokio::time::sleep(Duration::from_secs(1)).await;
+                if let Ok(c) = super::connect::consumer_of(stream, &r.host).await {
+                    consumer = c;
+                }
                 continue;
             }
         };

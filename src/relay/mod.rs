@@ -28,7 +28,8 @@ use crate::signals;
 pub(crate) struct Relay {
     pub bridge: Bridge,
     pub host: String,
-    /// Random per process: tells our own presence record from another relay's.
+    /// Random per bridge, kept in `relay/id`: tells our own presence record (also one left by
+    /// this bridge's relay before a crash) from another bridge's.
     pub relay_id: String,
     pub client: async_nats::Client,
     pub js: async_nats::jetstream::Context,
@@ -94,17 +95,18 @@ async fn relay(
         bridge.root().display()
     ));
     let relay = Relay {
+        relay_id: bridge_id(&bridge)?,
         bridge,
         host,
-        relay_id: uuid::Uuid::new_v4().to_string(),
         client: joined.client,
         js: joined.js,
         presence: joined.presence,
     };
+    presence::claim_host(&relay).await?;
     let result = tokio::select! {
         r = presence::run(&relay) => r,
         r = outbound::run(&relay) => r,
-        r = inbound::run(&relay, joined.consumer) => r,
+        r = inbound::run(&relay, &joined.stream, joined.consumer) => r,
         r = receipts::run(&relay) => r,
         sig = stopped(&mut stop) => Err(CliError::Signalled(sig)),
     };
@@ -163,6 +165,20 @@ fn lock(bridge: &Bridge) -> Result<File, CliError> {
             path.display()
         ))),
     }
+}
+
+/// This bridge's relay id, made once.
+fn bridge_id(bridge: &Bridge) -> Result<String, CliError> {
+    let dir = state_dir(bridge);
+    let path = dir.join("id");
+    if let Ok(bytes) = fsutil::read_regular(&path, 128)
+        && let Ok(id) = uuid::Uuid::try_parse_ascii(bytes.trim_ascii())
+    {
+        return Ok(id.to_string());
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    fsutil::write_atomic(&dir, "id", id.as_bytes(), true)?;
+    Ok(id)
 }
 
 /// Where the relay keeps its own notes inside the bridge (the original ignores the folder).

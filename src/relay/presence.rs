@@ -11,13 +11,47 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::wire::{AgentEntry, HostPresence};
 use super::{Relay, off_thread, say, warn, wire};
-use crate::bridge::presence::HEARTBEAT_EVERY;
+use crate::bridge::presence::{HEARTBEAT_EVERY, ONLINE_WINDOW};
 use crate::bridge::{Name, RemoteAgent, clock};
 use crate::error::CliError;
 
 pub async fn run(r: &Relay) -> Result<(), CliError> {
     tokio::join!(publish_loop(r), mirror_loop(r));
     Ok(())
+}
+
+/// Refuses to start as a host whose name a live relay of another bridge uses: the two would
+/// share one consumer and split each other's messages. A relay of this same bridge (restarted
+/// after a crash) has our id and is no obstacle.
+pub async fn claim_host(r: &Relay) -> Result<(), CliError> {
+    let Ok(Some(entry)) = r.presence.entry(&r.host).await else {
+        return Ok(());
+    };
+    let Ok(record) = serde_json::from_slice::<HostPresence>(&entry.value) else {
+        return Ok(());
+    };
+    let age = clock::age(stored_at(&entry), SystemTime::now());
+    if entry.operation == Operation::Put
+        && record.running
+        && record.relay_id != r.relay_id
+        && age <= ONLINE_WINDOW
+    {
+        return Err(CliError::failed(format!(
+            "host {} already has a relay, on another bridge (it reported {} s ago)",
+            r.host,
+            age.as_secs()
+        ))
+        .with_hint(
+            "give each host its own --host NAME; if that relay has died, start again in 15 s",
+        ));
+    }
+    Ok(())
+}
+
+/// When the server stored `entry`, by its clock, never later than ours.
+fn stored_at(entry: &Entry) -> SystemTime {
+    let nanos = entry.created.unix_timestamp_nanos().max(0) as u64;
+    (UNIX_EPOCH + Duration::from_nanos(nanos)).min(SystemTime::now())
 }
 
 async fn publish_loop(r: &Relay) {
@@ -75,10 +109,10 @@ async fn mirror_loop(r: &Relay) {
     let mut seen = Seen::default();
     loop {
         if let Ok(mut entries) = r.presence.watch_with_history(">").await {
-            while let Some(entry) = entries.next().await {
-                if let Ok(entry) = entry {
-                    apply(r, entry, &mut seen).await;
-                }
+            // An error means the watch lost its place: start a new one (it replays each
+            // host's latest record, which is harmless).
+            while let Some(Ok(entry)) = entries.next().await {
+                apply(r, entry, &mut seen).await;
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -128,9 +162,7 @@ async fn apply(r: &Relay, entry: Entry, seen: &mut Seen) {
     };
     // Dated by the server's clock, never later than ours: a record replayed from a relay that
     // died long ago is old at once.
-    let stored =
-        UNIX_EPOCH + Duration::from_nanos(entry.created.unix_timestamp_nanos().max(0) as u64);
-    let vouched = clock::format(stored.min(SystemTime::now()));
+    let vouched = clock::format(stored_at(&entry));
     let agents: Vec<RemoteAgent> = record
         .agents
         .iter()

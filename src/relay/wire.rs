@@ -71,7 +71,7 @@ pub struct HostPresence {
     pub host: String,
     /// False in the last record of a relay that stops: its agents are out of reach.
     pub running: bool,
-    /// Random per relay process, to notice two relays using one host name.
+    /// Random per bridge, to notice two relays using one host name.
     #[serde(default)]
     pub relay_id: String,
     pub agents: Vec<AgentEntry>,

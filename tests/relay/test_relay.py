@@ -19,7 +19,8 @@ one failed):
                  text. Meanwhile the receiving relay, stopped with SIGTERM (exit 143), shows its
                  agents offline on the other host at once.
   offline        a relay killed with SIGKILL: its host's agents show offline within 15 s.
-  one-per-bridge a second relay on the same bridge is refused with exit 1.
+  one-per-bridge a second relay on the same bridge, or a relay of another bridge under the name
+                 of a live host, is refused with exit 1.
   bad-server     a wrong URL, bad credentials (user:pass and a missing creds file), a server
                  without JetStream: one `cc2cc: error:` line each, exit 1, within seconds; Ctrl-C
                  ends a relay with 130.
@@ -343,12 +344,18 @@ def check_bad_server(binary: str, work: Path, server_bin: str) -> str:
     return f"4 bad servers, one error line and exit 1 each, slowest {max(results):.1f} s"
 
 
-def check_one_per_bridge(a: Host) -> str:
+def check_one_per_bridge(a: Host, work: Path) -> str:
     r = a.run("relay", "--nats", a.url, "--host", "a2", timeout=10)
     err = r.stderr.decode()
     if r.returncode != 1 or "another relay already serves" not in err:
         raise CheckError(f"a second relay on bridge a: exit {r.returncode}, {err!r}")
-    return "a second relay on one bridge is refused"
+    # Another bridge taking a live host's name would split that host's messages with it.
+    other = Host(a.binary, work, "other", a.url)
+    r = other.run("relay", "--nats", a.url, "--host", "b", timeout=15)
+    err = r.stderr.decode()
+    if r.returncode != 1 or "host b already has a relay" not in err:
+        raise CheckError(f"a relay of another bridge as host b: exit {r.returncode}, {err!r}")
+    return "a second relay on one bridge, or a second bridge as a live host, is refused"
 
 
 def check_interrupt(a: Host) -> str:
@@ -388,7 +395,7 @@ def main() -> int:
             ("encryption", lambda: check_encryption(server, a, b, {"watcher": bob})),
             ("offline", lambda: check_offline(a, b)),
             ("interrupt", lambda: check_interrupt(a)),
-            ("one-per-bridge", lambda: check_one_per_bridge(a)),
+            ("one-per-bridge", lambda: check_one_per_bridge(a, work)),
             ("bad-server", lambda: check_bad_server(binary, work, server_bin)),
         ]
         for name, check in checks:

@@ -21,6 +21,8 @@ one failed):
   offline        a relay killed with SIGKILL: its host's agents show offline within 15 s.
   one-per-bridge a second relay on the same bridge, or a relay of another bridge under the name
                  of a live host, is refused with exit 1.
+  nats-options   NATS's own options pass through: a tls:// server with a private CA (--tls-ca;
+                 without it the certificate is refused), a token in the URL (never printed).
   bad-server     a wrong URL, bad credentials (user:pass and a missing creds file), a server
                  without JetStream: one `cc2cc: error:` line each, exit 1, within seconds; Ctrl-C
                  ends a relay with 130.
@@ -358,6 +360,67 @@ def check_one_per_bridge(a: Host, work: Path) -> str:
     return "a second relay on one bridge, or a second bridge as a live host, is refused"
 
 
+def make_certificates(d: Path) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a server certificate for 127.0.0.1, made with openssl."""
+    d.mkdir()
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def openssl(*args: str) -> None:
+        r = subprocess.run(["openssl", *args], cwd=d, stdout=PIPE, stderr=PIPE)
+        if r.returncode != 0:
+            raise CheckError(f"openssl {args[0]} failed: {r.stderr.decode().strip()}")
+
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=cc2cc test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+    return d / "ca.pem", d / "server.pem", d / "server.key"
+
+
+def relay_connects(host: Host, url: str, *args: str) -> str:
+    """Starts a relay, waits until it says it is connected, stops it with SIGTERM (exit 143)."""
+    log = host.relay_log
+    proc = host.popen("relay", "--nats", url, "--host", host.name, *args, stdout=DEVNULL, stderr=open(log, "wb"))
+    try:
+        wait_for(f"a relay connected to {url}", lambda: "connected to" in log.read_text() or proc.poll() is not None,
+                 15)
+        if proc.poll() is not None:
+            raise CheckError(f"relay to {url} exited {proc.returncode}: {log.read_text()!r}")
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(10)
+    if proc.returncode != 143:
+        raise CheckError(f"relay to {url} exited {proc.returncode} after SIGTERM: {log.read_text()!r}")
+    return log.read_text()
+
+
+def check_nats_options(binary: str, work: Path, server_bin: str) -> str:
+    ca, cert, key = make_certificates(work / "tls")
+    tls = NatsServer(server_bin, work / "tls-store", "--tls", "--tlscert", str(cert), "--tlskey", str(key))
+    tls.start()
+    try:
+        host = Host(binary, work, "t", "")
+        relay_connects(host, f"tls://127.0.0.1:{tls.port}", "--tls-ca", str(ca))
+        r = host.run("relay", "--nats", f"tls://127.0.0.1:{tls.port}", "--host", "t", timeout=20)
+        err = r.stderr.decode()
+        if r.returncode != 1 or not err.startswith("cc2cc: error: cannot connect to NATS at tls://127.0.0.1"):
+            raise CheckError(f"a server certificate nobody vouches for: exit {r.returncode}, {err!r}")
+    finally:
+        tls.stop()
+    token = NatsServer(server_bin, work / "token-store", "--auth", "s3cret-token")
+    token.start()
+    try:
+        shown = relay_connects(Host(binary, work, "k", ""), f"nats://s3cret-token@127.0.0.1:{token.port}")
+        if "s3cret-token" in shown:
+            raise CheckError("the token shows in the relay's stderr")
+    finally:
+        token.stop()
+    return "tls:// with --tls-ca connects (and fails without it); a token in the URL connects, unshown"
+
+
 def check_interrupt(a: Host) -> str:
     code = a.stop_relay(signal.SIGINT)
     if code != 130:
@@ -397,6 +460,7 @@ def main() -> int:
             ("interrupt", lambda: check_interrupt(a)),
             ("one-per-bridge", lambda: check_one_per_bridge(a, work)),
             ("bad-server", lambda: check_bad_server(binary, work, server_bin)),
+            ("nats-options", lambda: check_nats_options(binary, work, server_bin)),
         ]
         for name, check in checks:
             t0 = time.monotonic()

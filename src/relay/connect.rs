@@ -163,15 +163,17 @@ pub async fn consumer_of(
         .await
 }
 
+const TLS_HINT: &str =
+    "a server with a private CA needs --tls-ca FILE; check --tls-cert and --tls-key";
+
 fn connect_error(url: &str, e: &async_nats::ConnectError) -> CliError {
     let detail = e.to_string();
     let hint = match e.kind() {
         ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
             "check the credentials: user:pass@ or token@ in --nats, or --creds FILE"
         }
-        ConnectErrorKind::Tls => {
-            "check the server's certificate, --tls-ca, --tls-cert and --tls-key"
-        }
+        ConnectErrorKind::Tls => TLS_HINT,
+        _ if detail.contains("certificate") => TLS_HINT,
         ConnectErrorKind::ServerParse => "--nats takes nats://HOST:PORT or tls://HOST:PORT",
         _ => "check --nats URL and that nats-server is running there",
     };

@@ -22,7 +22,8 @@ pub async fn run(r: &Relay) -> Result<(), CliError> {
     let (wake_tx, mut wake) = mpsc::unbounded_channel::<()>();
     let mut watchers: HashMap<Name, InboxWatcher> = HashMap::new();
     let mut stuck = HashSet::new();
-    let mut waiting_for_server = false;
+    // Set while the server refuses what we publish; the warning is said once per spell.
+    let mut failing = false;
     loop {
         let bridge = r.bridge.clone();
         let remote = off_thread(move || bridge.remote_agents()).await;
@@ -48,24 +49,24 @@ pub async fn run(r: &Relay) -> Result<(), CliError> {
         }
         let connected = r.client.connection_state() == async_nats::connection::State::Connected;
         if connected {
-            waiting_for_server = false;
             for (name, host) in remote.iter().filter(|(_, h)| *h != r.host) {
                 let mut total = 0;
                 loop {
                     match forward(r, name, host, &mut stuck).await {
                         Ok(Pass { sent, more }) => {
+                            failing = false;
                             total += sent;
                             if !more {
                                 break;
                             }
                         }
                         Err(e) => {
-                            if !waiting_for_server {
+                            if !failing {
                                 warn(format_args!(
                                     "cannot forward to host {host} ({e}); messages wait in to-{name}/inbox"
                                 ));
                             }
-                            waiting_for_server = true;
+                            failing = true;
                             break;
                         }
                     }
@@ -87,11 +88,17 @@ pub async fn run(r: &Relay) -> Result<(), CliError> {
         }
         // Sleep until a message lands in a watched inbox, or the rescan that catches missed
         // events and new remote agents.
-        let pause = if waiting_for_server {
-            Duration::from_secs(1)
-        } else {
-            RESCAN_EVERY
-        };
+        // Where events cannot be had (a network filesystem), the watchers' polling pace.
+        let pause = watchers
+            .values()
+            .map(InboxWatcher::interval)
+            .chain([if failing || !connected {
+                Duration::from_secs(1)
+            } else {
+                RESCAN_EVERY
+            }])
+            .min()
+            .unwrap_or(RESCAN_EVERY);
         if let Ok(Some(())) = tokio::time::timeout(pause, wake.recv()).await {
             while wake.try_recv().is_ok() {}
         }

@@ -6,6 +6,7 @@
 use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::{AckKind, Message as Delivery};
 use futures_util::{FutureExt, StreamExt};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use super::receipts::Awaiting;
@@ -168,10 +169,21 @@ fn commit(bridge: &Bridge, batch: Vec<Payload>) -> Vec<Outcome> {
         });
     }
     let results = bridge.commit_arrivals(&arrivals);
+    let mut notes = Vec::new();
+    let mut senders = HashSet::new();
     for ((i, (to, msg)), result) in arrived_at.into_iter().zip(&arrivals).zip(results) {
         outcomes[i] = Some(match result {
             Ok(written) => {
-                noted(bridge, to, msg, &batch[i].from_host);
+                let host = &batch[i].from_host;
+                if wire::valid_host(host) {
+                    // Where the sender lives (for the reply) and where its receipt goes.
+                    if let Ok(sender) = Name::new(&msg.from)
+                        && senders.insert(sender.clone())
+                    {
+                        let _ = bridge.learn_host(&sender, host);
+                    }
+                    notes.push(Awaiting::new(to, &msg.id, host));
+                }
                 if written {
                     Outcome::Committed
                 } else {
@@ -183,6 +195,12 @@ fn commit(bridge: &Bridge, batch: Vec<Payload>) -> Vec<Outcome> {
             }
             Err(e) => Outcome::Retry(e.to_string()),
         });
+    }
+    if let Err(e) = Awaiting::note(bridge, &notes) {
+        warn(format_args!(
+            "the receipts of {} message(s) will not travel back: {e}",
+            notes.len()
+        ));
     }
     outcomes
         .into_iter()
@@ -197,22 +215,6 @@ fn parse_message(p: &Payload) -> Result<(Name, Message), String> {
     let to = p.to.as_deref().unwrap_or(&msg.to);
     let to = Name::new(to).map_err(|e| e.to_string())?;
     Ok((to, msg))
-}
-
-/// After the commit: where the sender lives (for the reply) and where its receipt goes.
-fn noted(bridge: &Bridge, to: &Name, msg: &Message, from_host: &str) {
-    if !wire::valid_host(from_host) {
-        return;
-    }
-    if let Ok(sender) = Name::new(&msg.from) {
-        let _ = bridge.learn_host(&sender, from_host);
-    }
-    if let Err(e) = Awaiting::note(bridge, to, &msg.id, from_host) {
-        warn(format_args!(
-            "the receipt of {} will not travel back: {e}",
-            one_line(&msg.id)
-        ));
-    }
 }
 
 fn one_line(s: &str) -> String {

@@ -1,10 +1,12 @@
 //! Read receipts of messages that arrived from another host travel back to it, so the sender's
-//! bridge holds the receipt beside its `relayed/` record. Each arrived message leaves a note,
-//! `relay/awaiting/<recipient>/<id>` holding the sender's host; when the recipient's receipt
-//! appears it is published to that host and the note removed. Expiry notices need nothing
-//! here: they are messages.
+//! bridge holds the receipt beside its `relayed/` record. Each batch of arrivals leaves one
+//! note in `relay/awaiting/` listing its messages and their senders' hosts (one file per batch,
+//! not per message: file creations are what a busy disk makes slow). When a recipient's
+//! receipt appears it is published to that host; a note goes when all its messages are
+//! finished. Expiry notices need nothing here: they are messages.
 
 use async_nats::jetstream::message::PublishMessage;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,116 +16,143 @@ use crate::error::CliError;
 
 const EVERY: Duration = Duration::from_secs(1);
 
-/// A note that a message came from another host and its receipt should go back.
+/// One message whose receipt should go back to `host`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Awaiting {
-    path: PathBuf,
-    msg_id: String,
+    to: String,
+    id: String,
     host: String,
 }
 
 impl Awaiting {
+    pub fn new(to: &Name, id: &str, host: &str) -> Awaiting {
+        Awaiting {
+            to: to.to_string(),
+            id: id.into(),
+            host: host.into(),
+        }
+    }
+
     fn dir(bridge: &Bridge) -> PathBuf {
         state_dir(bridge).join("awaiting")
     }
 
-    pub fn note(bridge: &Bridge, to: &Name, id: &str, host: &str) -> crate::bridge::Result<()> {
-        let dir = Self::dir(bridge).join(to.as_str());
+    /// Writes one note for a batch of arrivals.
+    pub fn note(bridge: &Bridge, batch: &[Awaiting]) -> crate::bridge::Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let dir = Self::dir(bridge);
         if !dir.is_dir() {
             fsutil::create_dir_private(&dir)?;
         }
-        fsutil::write_atomic(&dir, id, host.as_bytes(), false)?;
-        Ok(())
+        write(&dir, &format!("{}.json", ids::new_message_id()), batch)
     }
 
-    /// The notes whose message is finished (read, expired or gone), with what became of it.
-    /// A note is read only then: a pending message costs two failed stats per pass.
-    fn finished(bridge: &Bridge) -> Vec<(Awaiting, Finished)> {
-        let mut found = Vec::new();
-        for (to, dir) in subdirs(&Self::dir(bridge)) {
-            for (id, path) in message_notes(&dir) {
-                let Some(finished) = bridge.finished(&to, &id) else {
-                    continue;
-                };
-                let host = fsutil::read_regular(&path, 256)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .filter(|h| wire::valid_host(h));
-                match host {
-                    Some(host) => found.push((
-                        Awaiting {
-                            path,
-                            msg_id: id,
-                            host,
-                        },
-                        finished,
-                    )),
-                    None => drop(std::fs::remove_file(&path)),
-                }
-            }
+    /// What became of this message here; None while it waits to be read. Unusable entries
+    /// (a bad name or host in a damaged note) count as gone.
+    fn finished(&self, bridge: &Bridge) -> Option<Finished> {
+        match Name::new(&self.to) {
+            Ok(to) if wire::valid_host(&self.host) => bridge.finished(&to, &self.id),
+            _ => Some(Finished::Gone),
         }
-        found
     }
 }
 
-/// Subdirectories named by a valid agent name.
-fn subdirs(dir: &Path) -> Vec<(Name, PathBuf)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| Some((Name::new(e.file_name().to_str()?).ok()?, e.path())))
-        .collect()
+fn write(dir: &Path, file: &str, batch: &[Awaiting]) -> crate::bridge::Result<()> {
+    let json = serde_json::to_vec(batch).unwrap_or_default();
+    fsutil::write_atomic(dir, file, &json, false).map(drop)
 }
 
-/// Entries named by a safe message id (temp files start with a dot and are not).
-fn message_notes(dir: &Path) -> Vec<(String, PathBuf)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+/// One note file and, for each of its messages, what became of it.
+struct Note {
+    path: PathBuf,
+    entries: Vec<(Awaiting, Option<Finished>)>,
+}
+
+fn scan(bridge: &Bridge) -> Vec<Note> {
+    let Ok(entries) = std::fs::read_dir(Awaiting::dir(bridge)) else {
         return Vec::new();
     };
-    entries
-        .flatten()
-        .filter_map(|e| {
-            let id = e.file_name().to_str()?.to_owned();
-            ids::is_safe_id(&id).then(|| (id, e.path()))
-        })
-        .collect()
+    let mut notes = Vec::new();
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue; // a note being written
+        }
+        let path = e.path();
+        let batch = fsutil::read_regular(&path, 1 << 20)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Vec<Awaiting>>(&b).ok());
+        let Some(batch) = batch else {
+            let _ = std::fs::remove_file(&path);
+            continue;
+        };
+        let entries = batch
+            .into_iter()
+            .map(|a| {
+                let f = a.finished(bridge);
+                (a, f)
+            })
+            .collect();
+        notes.push(Note { path, entries });
+    }
+    notes
 }
 
 pub async fn run(r: &Relay) -> Result<(), CliError> {
     loop {
         let bridge = r.bridge.clone();
-        let notes = off_thread(move || Awaiting::finished(&bridge)).await;
-        for (note, finished) in notes {
-            let done = match finished {
-                Finished::Expired | Finished::Gone => true,
-                Finished::Read(receipt) => send_back(r, &note, &receipt).await,
-            };
-            if done {
-                let _ = std::fs::remove_file(&note.path);
+        let notes = off_thread(move || scan(&bridge)).await;
+        for note in notes {
+            let mut left = Vec::new();
+            let mut changed = false;
+            for (a, finished) in note.entries {
+                let done = match &finished {
+                    None => false,
+                    Some(Finished::Expired | Finished::Gone) => true,
+                    Some(Finished::Read(receipt)) => send_back(r, &a, receipt).await,
+                };
+                if done {
+                    changed = true;
+                } else {
+                    left.push(a);
+                }
             }
+            if !changed {
+                continue;
+            }
+            // The note keeps its name and loses what is finished.
+            off_thread(move || {
+                if left.is_empty() {
+                    let _ = std::fs::remove_file(&note.path);
+                } else if let (Some(dir), Some(file)) = (note.path.parent(), note.path.file_name())
+                {
+                    let _ = write(dir, &file.to_string_lossy(), &left);
+                }
+            })
+            .await;
         }
         tokio::time::sleep(EVERY).await;
     }
 }
 
-async fn send_back(r: &Relay, note: &Awaiting, receipt: &Receipt) -> bool {
+async fn send_back(r: &Relay, a: &Awaiting, receipt: &Receipt) -> bool {
     let Ok(json) = serde_json::to_vec_pretty(receipt) else {
         return true;
     };
     let mut headers = async_nats::HeaderMap::new();
     headers.insert(wire::FROM_HOST_HEADER, r.host.as_str());
     let publish = PublishMessage::build()
-        .message_id(wire::receipt_msg_id(&note.msg_id))
+        .message_id(wire::receipt_msg_id(&a.id))
         .headers(headers)
         .payload(json.into());
-    let subject = wire::subject(&note.host, wire::Kind::Receipt);
+    let subject = wire::subject(&a.host, wire::Kind::Receipt);
     match r.js.send_publish(subject, publish).await {
         Ok(ack) => ack.await.is_ok(),
         Err(e) => {
             warn(format_args!(
                 "cannot send the receipt of {} back: {e}",
-                note.msg_id
+                a.id
             ));
             false
         }

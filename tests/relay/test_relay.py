@@ -7,7 +7,8 @@ one failed):
   presence       an agent watching on host b is listed on host a with `host` = b, online (human
                  `list` shows a HOST column), and the relay says what it does on stderr.
   each-way       200 messages from a to b and 200 from b to a at the same time: every one arrives
-                 once, in the order it was sent; each leaves its sender's inbox for relayed/.
+                 once, in the order it was sent; each leaves its sender's inbox for relayed/, and
+                 its read receipt comes back to the sender's bridge.
   reply          a reply crosses back to the sender's host, and the read receipt of the question
                  lands in the sender's bridge beside its relayed/ record.
   sigkill        the sending relay is killed with SIGKILL mid-stream (500 queued messages) and
@@ -205,7 +206,19 @@ def check_each_way(a: Host, b: Host, alice: Watcher, bob: Watcher) -> str:
         problems.append("messages left in a sender's inbox")
     if problems:
         raise CheckError("; ".join(problems))
-    return f"{n} each way, once and in order"
+
+    def receipts_back() -> bool:
+        got_a = {p.name.split(".")[0] for p in (a.bridge / "to-bob" / "receipts").glob("*.receipt.json")}
+        got_b = {p.name.split(".")[0] for p in (b.bridge / "to-alice" / "receipts").glob("*.receipt.json")}
+        return set(sent["a"]) <= got_a and set(sent["b"]) <= got_b
+
+    wait_for("every read receipt back on its sender's host", receipts_back, 20)
+    def notes_cleared() -> bool:
+        notes = [h.bridge / "relay" / "awaiting" for h in (a, b)]
+        return all(d.is_dir() and not any(d.glob("*.json")) for d in notes)
+
+    wait_for("the relays' receipt notes cleared", notes_cleared, 10)
+    return f"{n} each way, once and in order; every read receipt back on its sender's host"
 
 
 def check_reply(a: Host, b: Host, alice: Watcher, bob: Watcher) -> str:

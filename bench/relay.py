@@ -7,12 +7,13 @@ store, 127.0.0.1, random port). Measured in one run:
       one message at a time (p50, p99); beside it the same send → watch on one bridge without a
       relay (what the relay adds), and the floor: bare JetStream publish → the consumer's durable
       write, one message at a time (examples/jetstream_floor.rs);
-  (b) throughput (median of 3 rounds, relay and floor alternating): N messages written into host a's outbox (to-bob/inbox) as fast as a writer can
-      rename them in, timed until all N are committed in host b's inbox; against the floor, the
-      same N published to a stream configured like the relay's (file storage, work queue,
-      Nats-Msg-Id) and consumed by a pull consumer that writes each one durably (temp file,
-      fsync, rename, fsync directory) before acking: the same durability; and bare JetStream
-      without the disk writes, for scale.
+  (b) throughput (median of 5 rounds, relay and floor alternating): N messages written into
+      host a's outbox (to-bob/inbox) as fast as a writer can rename them in, timed until all N
+      are committed in host b's inbox; against the floor, the same N published to a stream
+      configured like the relay's (file storage, work queue, Nats-Msg-Id) and consumed by a
+      pull consumer that writes each one durably (temp file, fsync, rename; one fsync of the
+      directory per batch, as the relay does) before acking: the same durability; and bare
+      JetStream without the disk writes, for scale.
 Targets: cross-host p50 <= 20 ms; relay throughput within 2x of the floor with the same
 durability (floor / relay <= 2).
 
@@ -40,7 +41,7 @@ from natsserver import NatsServer, find_server
 LATENCY_TARGET_MS = 20.0
 THROUGHPUT_RATIO_TARGET = 2.0
 SIZE = 420  # bytes of a typical message file, for the floor's payload
-ROUNDS = 3  # throughput rounds of each, alternating; medians
+ROUNDS = 5  # throughput rounds of each, alternating; medians
 
 
 def fail(message: str) -> None:
@@ -185,7 +186,7 @@ def bench(binary: str, server_bin: str, work: Path, latency_n: int, count: int) 
         "latency": {"n": latency_n, "cross_host_p50_ms": cross_s["median"], "cross_host_p99_ms": cross_s["p99"],
                     "same_host_p50_ms": same_s["median"], "same_host_p99_ms": same_s["p99"],
                     "floor_p50_ms": durable["latency_p50_ms"], "floor_p99_ms": durable["latency_p99_ms"]},
-        "throughput": {"count": count, "relay_per_s": relay_tp, "floor_durable_per_s": durable["throughput_per_s"],
+        "throughput": {"count": count, "rounds": ROUNDS, "relay_per_s": relay_tp, "floor_durable_per_s": durable["throughput_per_s"],
                        "floor_memory_per_s": memory["throughput_per_s"],
                        "ratio": durable["throughput_per_s"] / relay_tp},
         "targets": {"cross_host_p50_ms": LATENCY_TARGET_MS, "ratio": THROUGHPUT_RATIO_TARGET},

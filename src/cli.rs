@@ -199,13 +199,13 @@ pub struct ServeMcpArgs {
 #[derive(Debug, Args)]
 pub struct RelayArgs {
     /// NATS server URL(s), comma-separated: nats://, tls://, with user:pass@ or token@ if needed
-    #[arg(long, value_name = "URL", env = "NATS_URL")]
+    #[arg(long, value_name = "URL", env = "NATS_URL", hide_env_values = true)]
     pub nats: String,
     /// This host's name on the wire [default: the host name up to its first dot]
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
     /// NATS credentials file (JWT and NKey seed)
-    #[arg(long, value_name = "FILE", env = "NATS_CREDS")]
+    #[arg(long, value_name = "FILE", env = "NATS_CREDS", hide_env_values = true)]
     pub creds: Option<PathBuf>,
     /// Extra CA certificate (PEM) to trust for tls:// servers
     #[arg(long, value_name = "FILE")]

@@ -1,10 +1,11 @@
 //! File primitives with the bridge's guarantees: private modes, no symlink following, and the
 //! Maildir write (temp file, fsync, rename, fsync directory).
 
-use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::fs::{self, DirBuilder, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::error::{Error, Result};
 use super::ids;
@@ -76,6 +77,24 @@ pub fn open_lock(path: &Path) -> io::Result<File> {
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(path)
+}
+
+/// Takes `file`'s exclusive lock; false when another process holds it. A reader probing the
+/// lock (`list`) holds it shared for microseconds, so a busy lock is retried for 200 ms before
+/// it counts as taken.
+pub fn lock_patiently(file: &File) -> io::Result<bool> {
+    for _ in 0..50 {
+        match file.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_millis(4)),
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+    }
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(TryLockError::WouldBlock) => Ok(false),
+        Err(TryLockError::Error(e)) => Err(e),
+    }
 }
 
 pub fn sync_dir(dir: &Path) -> io::Result<()> {

@@ -78,28 +78,15 @@ impl Bridge {
         fsutil::create_dir_private(&self.status_dir())?;
         let path = self.lock_path(name);
         let lock = fsutil::open_lock(&path).map_err(|e| Error::io("open lock", &path, e))?;
-        // A `list` probing the lock holds it shared for microseconds; retry briefly before
-        // deciding that a live agent owns the name.
-        let mut tries = 0;
-        loop {
-            match lock.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) if tries < 50 => {
-                    tries += 1;
-                    std::thread::sleep(Duration::from_millis(4));
-                }
-                Err(TryLockError::WouldBlock) => {
-                    let detail = match self.heartbeat(name).and_then(|h| h.pid) {
-                        Some(pid) => format!("pid {pid} holds {}", path.display()),
-                        None => format!("another process holds {}", path.display()),
-                    };
-                    return Err(Error::NameTaken {
-                        name: name.to_string(),
-                        detail,
-                    });
-                }
-                Err(TryLockError::Error(e)) => return Err(Error::io("lock", &path, e)),
-            }
+        if !fsutil::lock_patiently(&lock).map_err(|e| Error::io("lock", &path, e))? {
+            let detail = match self.heartbeat(name).and_then(|h| h.pid) {
+                Some(pid) => format!("pid {pid} holds {}", path.display()),
+                None => format!("another process holds {}", path.display()),
+            };
+            return Err(Error::NameTaken {
+                name: name.to_string(),
+                detail,
+            });
         }
         self.ensure_mailbox(name)?;
         let presence = Presence {

@@ -13,7 +13,7 @@ mod presence;
 mod receipts;
 pub mod wire;
 
-use std::fs::{File, TryLockError};
+use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -153,14 +153,14 @@ fn lock(bridge: &Bridge) -> Result<File, CliError> {
     let path = dir.join("lock");
     let file = fsutil::open_lock(&path)
         .map_err(|e| CliError::failed(format!("cannot open {}: {e}", path.display())))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(TryLockError::WouldBlock) => Err(CliError::failed(format!(
+    match fsutil::lock_patiently(&file) {
+        Ok(true) => Ok(file),
+        Ok(false) => Err(CliError::failed(format!(
             "another relay already serves the bridge {}",
             bridge.root().display()
         ))
         .with_hint("run one `cc2cc relay` per bridge")),
-        Err(TryLockError::Error(e)) => Err(CliError::failed(format!(
+        Err(e) => Err(CliError::failed(format!(
             "cannot lock {}: {e}",
             path.display()
         ))),

@@ -11,6 +11,7 @@ one failed):
                  its read receipt comes back to the sender's bridge.
   reply          a reply crosses back to the sender's host, and the read receipt of the question
                  lands in the sender's bridge beside its relayed/ record.
+  expiry         a message that expires unread on b sends its notice back to its sender on a.
   sigkill        the sending relay is killed with SIGKILL mid-stream (500 queued messages) and
                  started again: all 500 arrive once, in order.
   server-restart nats-server is stopped while 50 messages are sent, then started again on the
@@ -36,6 +37,7 @@ Python 3.11 standard library only.
 """
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -98,6 +100,20 @@ class Host:
     def start_relay(self) -> None:
         self.relay = self.popen("relay", "--nats", self.url, "--host", self.name,
                                 stdout=DEVNULL, stderr=open(self.relay_log, "ab"))
+        wait_for(f"relay {self.name} to hold its bridge's lock", self.relay_locked, 10, every=0.01)
+
+    def relay_locked(self) -> bool:
+        try:
+            fd = os.open(self.bridge / "relay" / "lock", os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
 
     def stop_relay(self, sig=signal.SIGTERM) -> int:
         self.relay.send_signal(sig)
@@ -237,6 +253,26 @@ def check_reply(a: Host, b: Host, alice: Watcher, bob: Watcher) -> str:
     if data.get("msg_id") != question or data.get("delivered_to") != "bob":
         raise CheckError(f"receipt on a is {data}")
     return "reply crossed back; receipt in a's to-bob/receipts"
+
+
+def check_expiry(a: Host, b: Host, alice: Watcher) -> str:
+    # erin lives on b but is not running: her mailbox there, her presence known on a.
+    r = b.run("--as", "erin", "watch", "--timeout", "1s")
+    if r.returncode != 124:
+        raise CheckError(f"erin's watch exited {r.returncode}: {r.stderr.decode().strip()}")
+    wait_for("erin known on a", lambda: a.agents().get("erin", {}).get("host") == "b", 15)
+    r = a.run("--as", "alice", "send", "--to", "erin", "--ttl", "1s", "read me soon")
+    mid = r.stdout.decode().strip()
+    wait_for("the message on b", lambda: mid in b.files("to-erin/inbox"), 10)
+    time.sleep(1.2)
+    r = b.run("--as", "erin", "inbox")
+    if r.returncode != 0 or b"expired unread" not in r.stderr:
+        raise CheckError(f"erin's inbox: exit {r.returncode}, {r.stderr.decode()!r}")
+    notice = wait_for("the expiry notice on a",
+                      lambda: [m for m in alice.messages if m.get("replyTo") == mid and m["type"] == "status"], 15)[0]
+    if notice["from"] != "erin" or "expired unread" not in notice["content"]["text"]:
+        raise CheckError(f"notice is {notice}")
+    return "an expired message's notice crossed back to its sender"
 
 
 def check_sigkill(a: Host, b: Host, bob: Watcher) -> str:
@@ -466,6 +502,7 @@ def main() -> int:
             ("presence", lambda: check_presence(a, b, bob)),
             ("each-way", lambda: check_each_way(a, b, alice, bob)),
             ("reply", lambda: check_reply(a, b, alice, bob)),
+            ("expiry", lambda: check_expiry(a, b, alice)),
             ("sigkill", lambda: check_sigkill(a, b, bob)),
             ("server-restart", lambda: check_server_restart(server, a, bob)),
             ("encryption", lambda: check_encryption(server, a, b, {"watcher": bob})),

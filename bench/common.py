@@ -8,8 +8,10 @@ Not a script: imported by the benchmarks, which run as `python3 bench/<name>.py`
 import json
 import math
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -75,12 +77,12 @@ def stage_message(inbox: Path, message: dict) -> tuple[Path, Path]:
     return tmp, inbox / f"{message['id']}.json"
 
 
-def write_messages(inbox: Path, sender: str, recipient: str, count: int) -> list[str]:
+def write_messages(inbox: Path, sender: str, recipient: str, count: int, text: str = "pending message") -> list[str]:
     """Deliver `count` messages into `inbox` (temp file + rename each); return their ids in order."""
     inbox.mkdir(parents=True, exist_ok=True)
     ids = []
     for i in range(count):
-        message = new_message(sender, recipient, f"pending message {i}")
+        message = new_message(sender, recipient, f"{text} {i}")
         os.rename(*stage_message(inbox, message))
         ids.append(message["id"])
     return ids
@@ -109,3 +111,17 @@ def print_table(headers: list[str], rows: list[list[str]], file=sys.stdout) -> N
     print("  ".join("-" * w for w in widths), file=file)
     for row in rows:
         print(line(row), file=file)
+
+
+def run_in_temp(name: str, binary: str, bench, report, as_json: bool) -> None:
+    """Run `bench(work)` in a fresh folder under /tmp (removed afterwards), then print its
+    results: the table on stdout, or with `as_json` the table on stderr and one JSON object
+    (with the binary) on stdout, for bench/report.py."""
+    work = Path(tempfile.mkdtemp(prefix=f"cc2cc-bench-{name}-", dir="/tmp"))
+    try:
+        results = bench(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report(results, sys.stderr if as_json else sys.stdout)
+    if as_json:
+        print(json.dumps({"binary": binary, **results}))

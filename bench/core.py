@@ -19,15 +19,13 @@ import argparse
 import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from subprocess import DEVNULL, PIPE
 from time import perf_counter_ns
 
-from common import find_binary, new_message, print_table, stats, verdict, write_messages
+from common import find_binary, new_message, print_table, run_in_temp, stats, verdict, write_messages
 
 SEND_TARGET_MS = 3.0
 PEEK_TARGET_MS = 200.0
@@ -162,14 +160,7 @@ def main() -> None:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     binary = find_binary(args.bin)
-    work = Path(tempfile.mkdtemp(prefix="cc2cc-bench-core-", dir="/tmp"))
-    try:
-        results = bench(binary, args.runs, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    report(results, sys.stderr if args.json else sys.stdout)
-    if args.json:
-        print(json.dumps({"binary": binary, **results}))
+    run_in_temp("core", binary, lambda work: bench(binary, args.runs, work), report, args.json)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ Steps, all in one run on this machine:
   2. bench/core.py --json        (send cost, 10,000-message peek);
   3. bench/mcp.py --json         (serve-mcp startup, push latency, idle cost, 10,000-message inbox);
   4. bench/life.py --json        (status, history --limit 20 over 100,000 messages);
-  5. tests/proof/suite.py --json (load, kill -9 faults, bad input; the issue's sizes unless --ci-size).
+  5. bench/relay.py --json       (cross-host latency and throughput through nats-server, against
+                                  bare JetStream with the same durability);
+  6. tests/proof/suite.py --json (load, kill -9 faults, bad input; the issue's sizes unless --ci-size).
 Then BENCHMARKS.md gets the machine (CPU, cores, memory, kernel, filesystem of the temp dir), the
 date, the git commit, how to reproduce, one table per benchmark with each figure beside its
 target and whether it met it, and the suite's counts. Nothing in it is typed by hand: every
@@ -231,6 +233,37 @@ def life_section(r: dict | None, error: str) -> list[str]:
     return out + [""]
 
 
+def relay_section(r: dict | None, error: str) -> list[str]:
+    out = ["## Relay: two hosts through NATS JetStream (bench/relay.py)", ""]
+    if r is None:
+        return out + [f"**Not measured**: {error}", ""]
+    lat, tp, t = r["latency"], r["throughput"], r["targets"]
+    ms = lambda v: f"{v:.2f} ms"
+    out += [f"Two bridges on this machine stand for two hosts, each with its `cc2cc relay`, joined through "
+            f"a real nats-server (file store) on 127.0.0.1. Latency: {lat['n']} messages one at a time. "
+            f"Throughput: {tp['count']:,} messages renamed into host a's outbox, timed until all are committed "
+            "in host b's inbox. The floor is examples/jetstream_floor.rs: the same stream configuration, "
+            "publishes with `Nats-Msg-Id` and a pull consumer that writes each message durably (fsync, "
+            "rename, one fsync of the directory per batch) before acking: the relay's durability without the "
+            f"relay. Throughput is the median of {tp.get('rounds', 5)} rounds, relay and floor alternating.", ""]
+    out += table(["measure", "p50", "p99", "target", "met"], [
+        ["`send` on host a → `watch` on host b prints it", ms(lat["cross_host_p50_ms"]), ms(lat["cross_host_p99_ms"]),
+         f"p50 ≤ {t['cross_host_p50_ms']:g} ms", met(lat["cross_host_p50_ms"], t["cross_host_p50_ms"])],
+        ["`send` → `watch` on one bridge, no relay", ms(lat["same_host_p50_ms"]), ms(lat["same_host_p99_ms"]), "", ""],
+        ["floor: JetStream publish → consumer's durable write", ms(lat["floor_p50_ms"]), ms(lat["floor_p99_ms"]),
+         "", ""],
+    ])
+    out += [""]
+    out += table(["throughput", "messages/s", "floor / relay", "target", "met"], [
+        ["relay: host a's outbox → committed in host b's inbox", f"{tp['relay_per_s']:,.0f}", f"{tp['ratio']:.2f}×",
+         f"≤ {t['ratio']:g}×", met(tp["ratio"], t["ratio"])],
+        ["floor: JetStream publish/consume, durable write before ack", f"{tp['floor_durable_per_s']:,.0f}", "1.00×",
+         "", ""],
+        ["bare JetStream publish/consume, no disk writes (scale)", f"{tp['floor_memory_per_s']:,.0f}", "", "", ""],
+    ])
+    return out + [""]
+
+
 SUITE_COLUMNS = ("sent", "read", "lost", "duplicated", "crashes")
 
 
@@ -293,6 +326,7 @@ def main() -> None:
     mcp, mcp_error, _ = json_step([py, "bench/mcp.py", "--bin", binary, "--json",
                                    *(["--quick"] if args.quick_mcp else [])], 900)
     life, life_error, _ = json_step([py, "bench/life.py", "--bin", binary, "--json"], 900)
+    relay, relay_error, _ = json_step([py, "bench/relay.py", "--bin", binary, "--json"], 900)
     with tempfile.TemporaryDirectory(prefix="cc2cc-report-") as tmp:
         counts = Path(tmp) / "suite.json"
         suite_argv = [py, "tests/proof/suite.py", "--bin", binary, "--json", str(counts),
@@ -302,7 +336,8 @@ def main() -> None:
         suite = json.loads(counts.read_text()) if counts.exists() else None
     suite_error = "" if suite else f"`{shlex.join(suite_argv[1:])}` exited {code} without writing its counts"
     for name, result, error in (("bench/core.py", core, core_error), ("bench/mcp.py", mcp, mcp_error),
-                                ("bench/life.py", life, life_error)):
+                                ("bench/life.py", life, life_error),
+                                ("bench/relay.py", relay, relay_error)):
         if result is None:
             failed_steps.append(f"{name}: {error}")
     if suite is None or suite["failed"]:
@@ -334,6 +369,7 @@ def main() -> None:
         "#             python3 bench/core.py --json",
         "#             python3 bench/mcp.py --json" + (" --quick" if args.quick_mcp else ""),
         "#             python3 bench/life.py --json",
+        "#             python3 bench/relay.py --json",
         f"#             python3 tests/proof/suite.py --json PATH{suite_flag}",
         "```",
         "",
@@ -343,6 +379,7 @@ def main() -> None:
     lines += core_section(core, core_error)
     lines += mcp_section(mcp, mcp_error)
     lines += life_section(life, life_error)
+    lines += relay_section(relay, relay_error)
     lines += suite_section(suite, suite_error, suite_out + suite_err)
     Path(args.output).write_text("\n".join(lines).rstrip() + "\n")
     print(f"report.py: wrote {args.output}" + (f"; {len(failed_steps)} step(s) failed" if failed_steps else ""),

@@ -49,6 +49,9 @@ _cc2cc() {
             cc2cc,register)
                 cmd="cc2cc__subcmd__register"
                 ;;
+            cc2cc,relay)
+                cmd="cc2cc__subcmd__relay"
+                ;;
             cc2cc,reply)
                 cmd="cc2cc__subcmd__reply"
                 ;;
@@ -105,6 +108,9 @@ _cc2cc() {
                 ;;
             cc2cc__subcmd__help,register)
                 cmd="cc2cc__subcmd__help__subcmd__register"
+                ;;
+            cc2cc__subcmd__help,relay)
+                cmd="cc2cc__subcmd__help__subcmd__relay"
                 ;;
             cc2cc__subcmd__help,reply)
                 cmd="cc2cc__subcmd__help__subcmd__reply"
@@ -170,7 +176,7 @@ _cc2cc() {
 
     case "${cmd}" in
         cc2cc)
-            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick help"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,7 +310,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__help)
-            opts="send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick help"
+            opts="send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -458,6 +464,20 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__help__subcmd__register)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__relay)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -811,6 +831,56 @@ _cc2cc() {
             fi
             case "${prev}" in
                 --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__relay)
+            opts="-q -h -V --nats --host --creds --tls-ca --tls-cert --tls-key --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --nats)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -134,6 +134,8 @@ pub enum Command {
     Schedule(ScheduleCommand),
     /// Deliver everything due on the bridge now (for cron or a systemd timer)
     Tick,
+    /// Join this bridge to bridges on other hosts through a NATS JetStream server
+    Relay(RelayArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -488,6 +490,28 @@ help!(
     "  claude mcp add cc2cc -- cc2cc serve-mcp",
     "none (stdout is JSON-RPC; logs go to stderr, CC2CC_LOG=error|warn|info|debug)."
 );
+
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    /// NATS server URL(s), comma-separated: nats://, tls://, with user:pass@ or token@ if needed
+    #[arg(long, value_name = "URL", env = "NATS_URL", hide_env_values = true)]
+    pub nats: String,
+    /// This host's name on the wire [default: the host name up to its first dot]
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// NATS credentials file (JWT and NKey seed)
+    #[arg(long, value_name = "FILE", env = "NATS_CREDS", hide_env_values = true)]
+    pub creds: Option<PathBuf>,
+    /// Extra CA certificate (PEM) to trust for tls:// servers
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for servers that verify clients; needs --tls-key
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (examples: 500ms, 30s, 90m, 2d)"))

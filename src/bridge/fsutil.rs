@@ -127,6 +127,17 @@ impl Dir {
     /// Writes `bytes` to `name` so that readers see either nothing or the whole file (temp
     /// file O_EXCL 0600, rename). `durable` adds the fsyncs that make it survive a power cut.
     pub fn write_atomic(&self, name: &str, bytes: &[u8], durable: bool) -> Result<()> {
+        self.write_renamed(name, bytes, durable)?;
+        if durable {
+            self.sync()
+                .map_err(|e| Error::io("write", &self.path.join(name), e))?;
+        }
+        Ok(())
+    }
+
+    /// [`Dir::write_atomic`] but the folder's fsync, left to the caller: a batch of files in
+    /// one folder is made durable by one fsync of it. `synced` fsyncs the file before its rename.
+    pub fn write_renamed(&self, name: &str, bytes: &[u8], synced: bool) -> Result<()> {
         let tmp = ids::temp_name();
         let written = (|| -> io::Result<()> {
             let fd = rfs::openat(
@@ -137,14 +148,10 @@ impl Dir {
             )?;
             let mut f = File::from(fd);
             f.write_all(bytes)?;
-            if durable {
+            if synced {
                 f.sync_all()?;
             }
-            rfs::renameat(&self.fd, tmp.as_str(), &self.fd, name)?;
-            if durable {
-                self.sync()?;
-            }
-            Ok(())
+            Ok(rfs::renameat(&self.fd, tmp.as_str(), &self.fd, name)?)
         })();
         written.map_err(|e| {
             let _ = rfs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
@@ -222,6 +229,19 @@ impl Dir {
         )?)
     }
 
+    /// Opens (creating, 0600) the lock file `name` here, never through a link and never
+    /// blocking on a FIFO. It is never written, so whatever is planted there can only be locked.
+    pub fn open_lock(&self, name: &str) -> Result<File> {
+        let fd = rfs::openat(
+            &self.fd,
+            name,
+            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| Error::io("open lock", &self.path.join(name), e.into()))?;
+        Ok(File::from(fd))
+    }
+
     pub fn remove(&self, name: &str) -> io::Result<()> {
         Ok(rfs::unlinkat(&self.fd, name, AtFlags::empty())?)
     }
@@ -259,6 +279,26 @@ impl Dir {
 
     pub fn sync(&self) -> io::Result<()> {
         Ok(rfs::fsync(&self.fd)?)
+    }
+}
+
+/// Takes `file`'s exclusive lock; false when another process holds it. A reader probing the
+/// lock (`list`) holds it shared for microseconds, so a busy lock is retried for 200 ms before
+/// it counts as taken.
+pub fn lock_patiently(file: &File) -> io::Result<bool> {
+    for _ in 0..50 {
+        match file.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(4))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::error::{Error, Result};
 use super::fsutil::{Unreadable, is_not_found};
-use super::mailbox::{ANSWERS, DONE, INBOX, RECEIPTS, SCHEDULED, SENT};
+use super::mailbox::{ANSWERS, DONE, INBOX, RECEIPTS, RELAYED, SCHEDULED, SENT};
 use super::message::{Draft, Message};
 use super::{Bridge, Name, clock, ids};
 
@@ -21,6 +21,8 @@ pub enum State {
     Scheduled,
     /// In the recipient's inbox.
     Queued,
+    /// Handed to another host, where the recipient lives (`cc2cc relay`), and not read yet.
+    Relayed,
     /// Claimed by the recipient (in `done/`, with a receipt).
     Read,
     /// The recipient replied to it.
@@ -34,6 +36,7 @@ impl State {
         match self {
             State::Scheduled => "scheduled",
             State::Queued => "queued",
+            State::Relayed => "relayed",
             State::Read => "read",
             State::Answered => "answered",
             State::Expired => "expired",
@@ -90,6 +93,10 @@ impl Status {
             ),
             State::Queued => format!(
                 "{id}: queued in {to}'s inbox since {}",
+                self.sent_at.clone().unwrap_or_else(unknown)
+            ),
+            State::Relayed => format!(
+                "{id}: relayed to {to}'s host, not read yet (sent {})",
                 self.sent_at.clone().unwrap_or_else(unknown)
             ),
             State::Read => format!(
@@ -164,8 +171,9 @@ impl Bridge {
             ("inbox", Some(v))
         } else if let Some(v) = at(SCHEDULED)? {
             ("scheduled", Some(v))
-        // A new place (e.g. `relayed/` for a message that left for another host) goes here,
-        // with its state in the match below.
+        } else if let Some(v) = at(RELAYED)? {
+            // Left for another host; its receipt comes back here when it is read there.
+            ("relayed", Some(v))
         } else {
             return Ok(None);
         };
@@ -176,6 +184,7 @@ impl Bridge {
             _ if answer.is_some() => State::Answered,
             _ if receipt.is_some() => State::Read,
             "scheduled" => State::Scheduled,
+            "relayed" => State::Relayed,
             // In done/ without a receipt: retired unread once its ttl ran out. (A claim writes
             // the receipt just after its rename; in that instant the message counts as read.)
             "done" if expired => State::Expired,

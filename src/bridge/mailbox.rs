@@ -16,6 +16,7 @@ pub const BAD: &str = "bad";
 pub const SENT: &str = "sent";
 pub const SCHEDULED: &str = "scheduled";
 pub const ANSWERS: &str = "answers";
+pub const RELAYED: &str = "relayed";
 
 /// Files over a reader's size limit but under this are read to tell a valid message (which
 /// stays in the inbox, with an error naming the limit) from junk (moved to `bad/`).
@@ -231,7 +232,7 @@ impl Bridge {
                 let dir = self.mailbox(to, SCHEDULED, true)?;
                 dir.write_atomic(&file, json.as_bytes(), true).map(|()| dir)
             } else {
-                self.deliver_json(to, &file, &json)
+                self.deliver_json(to, &file, &json, true)
             }
         };
         let Some(me) = copy_for else {
@@ -268,8 +269,15 @@ impl Bridge {
     /// Writes `msg` into `to`'s inbox: temp file (O_EXCL, 0600), fsync, rename, fsync directory.
     pub fn deliver(&self, to: &Name, msg: &Message) -> Result<()> {
         let json = self.wire_json(msg)?;
-        self.deliver_json(to, &format!("{}.json", msg.id), &json)
+        self.deliver_json(to, &format!("{}.json", msg.id), &json, true)
             .map(drop)
+    }
+
+    /// [`Bridge::deliver`]; without `sync_dir` the caller fsyncs the returned inbox, once for a
+    /// batch.
+    pub(super) fn write_inbox(&self, to: &Name, msg: &Message, sync_dir: bool) -> Result<Dir> {
+        let json = self.wire_json(msg)?;
+        self.deliver_json(to, &format!("{}.json", msg.id), &json, sync_dir)
     }
 
     fn wire_json(&self, msg: &Message) -> Result<String> {
@@ -286,8 +294,9 @@ impl Bridge {
         Ok(json)
     }
 
-    /// The durable write into `to`'s inbox; returns the inbox, where the file now is.
-    fn deliver_json(&self, to: &Name, file: &str, json: &str) -> Result<Dir> {
+    /// The write into `to`'s inbox, the file fsynced before its rename and the inbox after it
+    /// unless the caller does that for a batch (`sync_dir`); returns the inbox.
+    fn deliver_json(&self, to: &Name, file: &str, json: &str, sync_dir: bool) -> Result<Dir> {
         // Three opens on the common path; the mkdirs only for a new mailbox.
         let inbox = match self.mailbox(to, INBOX, false) {
             Err(e) if is_not_found(&e) => {
@@ -296,13 +305,23 @@ impl Bridge {
             }
             other => other?,
         };
-        inbox.write_atomic(file, json.as_bytes(), true)?;
+        inbox.write_renamed(file, json.as_bytes(), true)?;
+        if sync_dir {
+            inbox
+                .sync()
+                .map_err(|e| Error::io("write", &inbox.path().join(file), e))?;
+        }
         Ok(inbox)
     }
 
     /// Pending messages, oldest first, without claiming or expiring anything.
     pub fn pending(&self, name: &Name) -> (Vec<Envelope>, Vec<Problem>) {
-        self.scan(name, INBOX, true, &|_| false)
+        self.pending_first(name, usize::MAX)
+    }
+
+    /// The oldest `limit` pending messages, as [`Bridge::pending`]; only those are read.
+    pub fn pending_first(&self, name: &Name, limit: usize) -> (Vec<Envelope>, Vec<Problem>) {
+        self.scan_first(name, INBOX, true, &|_| false, limit)
     }
 
     /// Read history (`done/`), oldest first, decrypted.
@@ -672,6 +691,18 @@ impl Bridge {
         quarantine: bool,
         skip: &dyn Fn(&str) -> bool,
     ) -> (Vec<Envelope>, Vec<Problem>) {
+        self.scan_first(name, sub, quarantine, skip, usize::MAX)
+    }
+
+    /// [`Bridge::scan`], reading no more than the oldest `limit` files.
+    fn scan_first(
+        &self,
+        name: &Name,
+        sub: &str,
+        quarantine: bool,
+        skip: &dyn Fn(&str) -> bool,
+        limit: usize,
+    ) -> (Vec<Envelope>, Vec<Problem>) {
         let mut problems = Vec::new();
         let dir = match self.mailbox(name, sub, false) {
             Ok(d) => d,
@@ -696,6 +727,7 @@ impl Bridge {
         };
         let found = listed
             .into_iter()
+            .take(limit)
             .filter_map(|l| self.load(name, &dir, l, quarantine, &mut problems))
             .collect();
         (found, problems)

@@ -16,6 +16,7 @@ pub mod monitor;
 pub mod names;
 mod paths;
 pub mod presence;
+pub mod remote;
 pub mod schedule;
 pub mod sessions;
 pub mod watch;
@@ -27,6 +28,7 @@ pub use life::{State, Status};
 pub use mailbox::{Envelope, Filter, Flow, Problem, Taken};
 pub use message::{Draft, Message};
 pub use presence::{AgentInfo, Presence};
+pub use remote::{Finished, Receipt, RemoteAgent};
 pub use schedule::{Repeat, Schedule, ScheduleInfo, Ticked, Ticker};
 
 use std::os::unix::fs::PermissionsExt;

@@ -3,11 +3,11 @@
 //! `status/<name>.monitor.lock` instead. While that lock is held the monitor is the path that
 //! presents new messages to the model, and the server leaves them to it.
 
-use std::fs::{File, TryLockError};
+use std::fs::File;
 use std::path::PathBuf;
 
 use super::error::{Error, Result};
-use super::presence::open_lock;
+use super::fsutil::lock_patiently;
 use super::{Bridge, Name};
 
 /// A live monitor's lock; the kernel releases it when the process dies.
@@ -31,23 +31,14 @@ impl Bridge {
     /// Takes the monitor lock of `name`; fails when another monitor holds it.
     pub fn hold_monitor(&self, name: &Name) -> Result<MonitorHold> {
         let status = self.dir(&["status"], true)?;
-        let lock = open_lock(&status, &format!("{name}.monitor.lock"))?;
+        let lock = status.open_lock(&format!("{name}.monitor.lock"))?;
         let path = self.monitor_lock_path(name);
-        // A probe holds it shared for microseconds; retry briefly before giving up.
-        for _ in 0..50 {
-            match lock.try_lock() {
-                Ok(()) => {
-                    self.ensure_mailbox(name)?;
-                    return Ok(MonitorHold {
-                        name: name.clone(),
-                        _lock: lock,
-                    });
-                }
-                Err(TryLockError::WouldBlock) => {
-                    std::thread::sleep(std::time::Duration::from_millis(4))
-                }
-                Err(TryLockError::Error(e)) => return Err(Error::io("lock", &path, e)),
-            }
+        if lock_patiently(&lock).map_err(|e| Error::io("lock", &path, e))? {
+            self.ensure_mailbox(name)?;
+            return Ok(MonitorHold {
+                name: name.clone(),
+                _lock: lock,
+            });
         }
         Err(Error::NameTaken {
             name: name.to_string(),

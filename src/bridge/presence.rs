@@ -87,7 +87,7 @@ impl Bridge {
         let mailbox = self.mailbox(name, "", false)?;
         let file = format!("{name}.lock");
         let path = status.path().join(&file);
-        let lock = open_lock(&status, &file)?;
+        let lock = status.open_lock(&file)?;
         // A `list` probing the locks holds them shared for microseconds; retry briefly before
         // deciding that a live agent owns the name.
         let mut tries = 0;
@@ -181,7 +181,9 @@ impl Bridge {
         let held = self.lock_held(name);
         let online = match &heartbeat {
             // Our own agents hold the lock while alive; the lock is the truth on this host.
-            Some(h) if h.host.as_deref() == Some(local_host()) => held && h.status == "active",
+            Some(h) if h.host.as_deref() == Some(local_host()) && !h.is_mirror() => {
+                held && h.status == "active"
+            }
             // The original's agents and other hosts' agents: judged by heartbeat age.
             Some(h) => held || fresh_active(h),
             None => held,
@@ -253,19 +255,6 @@ impl Bridge {
             Err(TryLockError::WouldBlock)
         )
     }
-}
-
-/// Opens (creating) the lock file `file` in `status/`, never through a link and never blocking.
-/// It is never written, so a FIFO or a hard link planted there can do no harm: it is only locked.
-pub(super) fn open_lock(status: &Dir, file: &str) -> Result<File> {
-    let fd = rustix::fs::openat(
-        status.fd(),
-        file,
-        OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
-        Mode::from_raw_mode(0o600),
-    )
-    .map_err(|e| Error::io("open lock", &status.path().join(file), e.into()))?;
-    Ok(File::from(fd))
 }
 
 fn try_lock_both(mailbox: &Dir, lock: &File) -> Result<(), TryLockError> {

@@ -13,6 +13,7 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
             ("NAME", 31),
             ("STATUS", 7),
             ("PENDING", 7),
+            ("HOST", 15),
             ("LAST SEEN", 0),
         ])?;
     }
@@ -47,10 +48,17 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
             } else {
                 a.name.to_string()
             };
+            let host = a
+                .heartbeat
+                .as_ref()
+                .and_then(|h| h.host.as_deref())
+                .map(one_line)
+                .unwrap_or("-".into());
             out.row(&[
                 (&name, 31),
                 (status, 7),
                 (&pending.map_or("?".into(), |n| n.to_string()), 7),
+                (&host, 15),
                 (&seen, 0),
             ])?;
         }

@@ -10,6 +10,7 @@ mod list;
 mod monitor;
 mod prune;
 mod register;
+mod relay;
 mod reply;
 mod schedule;
 mod send;
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Prune(args) => prune::run(&ctx, args),
         Command::Schedule(command) => schedule::run(&ctx, command),
         Command::Tick => tick::run(&ctx),
+        Command::Relay(args) => relay::run(&ctx, args),
     }
 }
 

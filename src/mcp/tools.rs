@@ -325,6 +325,7 @@ fn list_agents(agent: &mut Agent, _: &Args) -> Result<String, String> {
                 "last_seen": a.last_seen,
                 "is_self": a.name == *agent.name(),
                 "pending": bridge.pending_count(&a.name).ok(),
+                "host": a.heartbeat.as_ref().and_then(|h| h.host.as_deref()),
             })
         })
         .collect();

@@ -297,7 +297,7 @@ fn closed_stdout_exits_quietly() {
     assert_eq!(stderr(&out), "", "no broken-pipe noise");
     assert_eq!(
         stdout(&out),
-        "NAME                             STATUS   PENDING  LAST SEEN\nstatus=0\n"
+        "NAME                             STATUS   PENDING  HOST             LAST SEEN\nstatus=0\n"
     );
 }
 

@@ -15,5 +15,6 @@ mod mcp;
 mod perms;
 mod plugin;
 mod props;
+mod relay;
 mod ux;
 mod watch;

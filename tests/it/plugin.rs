@@ -472,6 +472,10 @@ fn forged_fields_and_frames_are_not_rendered_as_real() {
     c.push_of(&id);
     let t = text(&c.call("check_inbox", json!({})));
     assert!(t.contains("| original"), "{t}");
+    // The original is claimed just after its result was written: only then may a file with
+    // its name come back into the inbox, or that claim would take the newcomer with it.
+    let claimed = || env.files("to-brave-fox/inbox").is_empty();
+    assert!(settled(claimed, &true), "the original was never claimed");
     forged(&id, "calm-owl", "message", "same id, new text");
     let t = text(&c.call("check_inbox", json!({})));
     assert!(t.contains("| same id, new text"), "{t}");

@@ -5,9 +5,10 @@ Steps, all in one run on this machine:
   1. `cargo build --release --locked`;
   2. bench/core.py --json        (send cost, 10,000-message peek);
   3. bench/mcp.py --json         (serve-mcp startup, push latency, idle cost, 10,000-message inbox);
-  4. bench/relay.py --json       (cross-host latency and throughput through nats-server, against
+  4. bench/life.py --json        (status, history --limit 20 over 100,000 messages);
+  5. bench/relay.py --json       (cross-host latency and throughput through nats-server, against
                                   bare JetStream with the same durability);
-  5. tests/proof/suite.py --json (load, kill -9 faults, bad input; the issue's sizes unless --ci-size).
+  6. tests/proof/suite.py --json (load, kill -9 faults, bad input; the issue's sizes unless --ci-size).
 Then BENCHMARKS.md gets the machine (CPU, cores, memory, kernel, filesystem of the temp dir), the
 date, the git commit, how to reproduce, one table per benchmark with each figure beside its
 target and whether it met it, and the suite's counts. Nothing in it is typed by hand: every
@@ -205,6 +206,33 @@ def mcp_section(r: dict | None, error: str) -> list[str]:
     return out + [""]
 
 
+def life_section(r: dict | None, error: str) -> list[str]:
+    out = ["## A message's life: `status` and `history` (bench/life.py)", ""]
+    if r is None:
+        return out + [f"**Not measured**: {error}", ""]
+    t = r["targets"]
+    ms = lambda s: f"{s:.3f} ms"
+    row = lambda label, s, target="", ok="": [label, ms(s["median"]), ms(s["p90"]), str(s["n"]), target, ok]
+    out += [f"One agent with {r['messages']:,} messages of history (half sent, half read, each read one "
+            "with its receipt), written as files. Wall time of each spawn after one warm-up; every run's "
+            "output is checked.", ""]
+    out += table(["measure", "median", "p90", "runs", "target", "met"], [
+        row("`cc2cc --version` (floor: process start)", r["version"]),
+        row("`status --json`, a read message, as its sender", r["status_read"]),
+        row("`status --json`, a queued message, as its sender", r["status_queued"]),
+        row("`status --json`, a read message, no identity (every mailbox tried)", r["status_anyone"]),
+        ["`status` / floor (medians, same run)", f"{r['status_over_floor']:.2f}×", "", "", "", ""],
+        row(f"`ls -f` of the two history folders ({r['messages']:,} names: the listing floor)", r["listing"]),
+        row(f"`history --limit 20 --json` over {r['messages']:,}", r["history"],
+            f"≤ {t['history_median_ms']:g} ms", met(r["history"]["median"], t["history_median_ms"])),
+        row("`history --limit 20 --with PEER --json`", r["history_with"]),
+        row("`history --limit 20 --grep TEXT` matching only the oldest (reads every file)", r["history_grep"]),
+        ["`history --limit 20` / `--version` floor", f"{r['history_over_floor']:.2f}×", "", "", "", ""],
+        ["`history --limit 20` / `ls -f` floor", f"{r['history_over_listing']:.2f}×", "", "", "", ""],
+    ])
+    return out + [""]
+
+
 def relay_section(r: dict | None, error: str) -> list[str]:
     out = ["## Relay: two hosts through NATS JetStream (bench/relay.py)", ""]
     if r is None:
@@ -297,6 +325,7 @@ def main() -> None:
     core, core_error, _ = json_step([py, "bench/core.py", "--bin", binary, "--json"], 900)
     mcp, mcp_error, _ = json_step([py, "bench/mcp.py", "--bin", binary, "--json",
                                    *(["--quick"] if args.quick_mcp else [])], 900)
+    life, life_error, _ = json_step([py, "bench/life.py", "--bin", binary, "--json"], 900)
     relay, relay_error, _ = json_step([py, "bench/relay.py", "--bin", binary, "--json"], 900)
     with tempfile.TemporaryDirectory(prefix="cc2cc-report-") as tmp:
         counts = Path(tmp) / "suite.json"
@@ -307,6 +336,7 @@ def main() -> None:
         suite = json.loads(counts.read_text()) if counts.exists() else None
     suite_error = "" if suite else f"`{shlex.join(suite_argv[1:])}` exited {code} without writing its counts"
     for name, result, error in (("bench/core.py", core, core_error), ("bench/mcp.py", mcp, mcp_error),
+                                ("bench/life.py", life, life_error),
                                 ("bench/relay.py", relay, relay_error)):
         if result is None:
             failed_steps.append(f"{name}: {error}")
@@ -338,6 +368,7 @@ def main() -> None:
         "# which runs: cargo build --release --locked",
         "#             python3 bench/core.py --json",
         "#             python3 bench/mcp.py --json" + (" --quick" if args.quick_mcp else ""),
+        "#             python3 bench/life.py --json",
         "#             python3 bench/relay.py --json",
         f"#             python3 tests/proof/suite.py --json PATH{suite_flag}",
         "```",
@@ -347,6 +378,7 @@ def main() -> None:
         lines += ["**Steps that failed in this run:**", ""] + [f"- {s}" for s in failed_steps] + [""]
     lines += core_section(core, core_error)
     lines += mcp_section(mcp, mcp_error)
+    lines += life_section(life, life_error)
     lines += relay_section(relay, relay_error)
     lines += suite_section(suite, suite_error, suite_out + suite_err)
     Path(args.output).write_text("\n".join(lines).rstrip() + "\n")

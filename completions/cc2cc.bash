@@ -16,17 +16,35 @@ _cc2cc() {
             ",$1")
                 cmd="cc2cc"
                 ;;
+            cc2cc,ack)
+                cmd="cc2cc__subcmd__ack"
+                ;;
             cc2cc,broadcast)
                 cmd="cc2cc__subcmd__broadcast"
                 ;;
+            cc2cc,doctor)
+                cmd="cc2cc__subcmd__doctor"
+                ;;
+            cc2cc,forget)
+                cmd="cc2cc__subcmd__forget"
+                ;;
             cc2cc,help)
                 cmd="cc2cc__subcmd__help"
+                ;;
+            cc2cc,history)
+                cmd="cc2cc__subcmd__history"
                 ;;
             cc2cc,inbox)
                 cmd="cc2cc__subcmd__inbox"
                 ;;
             cc2cc,list)
                 cmd="cc2cc__subcmd__list"
+                ;;
+            cc2cc,monitor)
+                cmd="cc2cc__subcmd__monitor"
+                ;;
+            cc2cc,prune)
+                cmd="cc2cc__subcmd__prune"
                 ;;
             cc2cc,register)
                 cmd="cc2cc__subcmd__register"
@@ -37,11 +55,20 @@ _cc2cc() {
             cc2cc,reply)
                 cmd="cc2cc__subcmd__reply"
                 ;;
+            cc2cc,schedule)
+                cmd="cc2cc__subcmd__schedule"
+                ;;
             cc2cc,send)
                 cmd="cc2cc__subcmd__send"
                 ;;
             cc2cc,serve-mcp)
                 cmd="cc2cc__subcmd__serve__subcmd__mcp"
+                ;;
+            cc2cc,status)
+                cmd="cc2cc__subcmd__status"
+                ;;
+            cc2cc,tick)
+                cmd="cc2cc__subcmd__tick"
                 ;;
             cc2cc,watch)
                 cmd="cc2cc__subcmd__watch"
@@ -49,17 +76,35 @@ _cc2cc() {
             cc2cc,whoami)
                 cmd="cc2cc__subcmd__whoami"
                 ;;
+            cc2cc__subcmd__help,ack)
+                cmd="cc2cc__subcmd__help__subcmd__ack"
+                ;;
             cc2cc__subcmd__help,broadcast)
                 cmd="cc2cc__subcmd__help__subcmd__broadcast"
                 ;;
+            cc2cc__subcmd__help,doctor)
+                cmd="cc2cc__subcmd__help__subcmd__doctor"
+                ;;
+            cc2cc__subcmd__help,forget)
+                cmd="cc2cc__subcmd__help__subcmd__forget"
+                ;;
             cc2cc__subcmd__help,help)
                 cmd="cc2cc__subcmd__help__subcmd__help"
+                ;;
+            cc2cc__subcmd__help,history)
+                cmd="cc2cc__subcmd__help__subcmd__history"
                 ;;
             cc2cc__subcmd__help,inbox)
                 cmd="cc2cc__subcmd__help__subcmd__inbox"
                 ;;
             cc2cc__subcmd__help,list)
                 cmd="cc2cc__subcmd__help__subcmd__list"
+                ;;
+            cc2cc__subcmd__help,monitor)
+                cmd="cc2cc__subcmd__help__subcmd__monitor"
+                ;;
+            cc2cc__subcmd__help,prune)
+                cmd="cc2cc__subcmd__help__subcmd__prune"
                 ;;
             cc2cc__subcmd__help,register)
                 cmd="cc2cc__subcmd__help__subcmd__register"
@@ -70,17 +115,59 @@ _cc2cc() {
             cc2cc__subcmd__help,reply)
                 cmd="cc2cc__subcmd__help__subcmd__reply"
                 ;;
+            cc2cc__subcmd__help,schedule)
+                cmd="cc2cc__subcmd__help__subcmd__schedule"
+                ;;
             cc2cc__subcmd__help,send)
                 cmd="cc2cc__subcmd__help__subcmd__send"
                 ;;
             cc2cc__subcmd__help,serve-mcp)
                 cmd="cc2cc__subcmd__help__subcmd__serve__subcmd__mcp"
                 ;;
+            cc2cc__subcmd__help,status)
+                cmd="cc2cc__subcmd__help__subcmd__status"
+                ;;
+            cc2cc__subcmd__help,tick)
+                cmd="cc2cc__subcmd__help__subcmd__tick"
+                ;;
             cc2cc__subcmd__help,watch)
                 cmd="cc2cc__subcmd__help__subcmd__watch"
                 ;;
             cc2cc__subcmd__help,whoami)
                 cmd="cc2cc__subcmd__help__subcmd__whoami"
+                ;;
+            cc2cc__subcmd__help__subcmd__schedule,add)
+                cmd="cc2cc__subcmd__help__subcmd__schedule__subcmd__add"
+                ;;
+            cc2cc__subcmd__help__subcmd__schedule,list)
+                cmd="cc2cc__subcmd__help__subcmd__schedule__subcmd__list"
+                ;;
+            cc2cc__subcmd__help__subcmd__schedule,rm)
+                cmd="cc2cc__subcmd__help__subcmd__schedule__subcmd__rm"
+                ;;
+            cc2cc__subcmd__schedule,add)
+                cmd="cc2cc__subcmd__schedule__subcmd__add"
+                ;;
+            cc2cc__subcmd__schedule,help)
+                cmd="cc2cc__subcmd__schedule__subcmd__help"
+                ;;
+            cc2cc__subcmd__schedule,list)
+                cmd="cc2cc__subcmd__schedule__subcmd__list"
+                ;;
+            cc2cc__subcmd__schedule,rm)
+                cmd="cc2cc__subcmd__schedule__subcmd__rm"
+                ;;
+            cc2cc__subcmd__schedule__subcmd__help,add)
+                cmd="cc2cc__subcmd__schedule__subcmd__help__subcmd__add"
+                ;;
+            cc2cc__subcmd__schedule__subcmd__help,help)
+                cmd="cc2cc__subcmd__schedule__subcmd__help__subcmd__help"
+                ;;
+            cc2cc__subcmd__schedule__subcmd__help,list)
+                cmd="cc2cc__subcmd__schedule__subcmd__help__subcmd__list"
+                ;;
+            cc2cc__subcmd__schedule__subcmd__help,rm)
+                cmd="cc2cc__subcmd__schedule__subcmd__help__subcmd__rm"
                 ;;
             *)
                 ;;
@@ -89,7 +176,7 @@ _cc2cc() {
 
     case "${cmd}" in
         cc2cc)
-            opts="-h -V --bridge --as --json --max-size --help --version send reply broadcast list whoami register inbox watch serve-mcp relay help"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -114,8 +201,34 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__ack)
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__broadcast)
-            opts="-p -h -V --priority --include-offline --bridge --as --json --max-size --help --version"
+            opts="-p -q -h -V --priority --include-offline --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -148,9 +261,71 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cc2cc__subcmd__help)
-            opts="send reply broadcast list whoami register inbox watch serve-mcp relay help"
+        cc2cc__subcmd__doctor)
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__forget)
+            opts="-q -h -V --force --bridge --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help)
+            opts="send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__ack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -176,7 +351,49 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__forget)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -205,6 +422,34 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__monitor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -260,6 +505,62 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__help__subcmd__schedule)
+            opts="add list rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__schedule__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__schedule__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__schedule__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__help__subcmd__send)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -275,6 +576,34 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__help__subcmd__serve__subcmd__mcp)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__help__subcmd__tick)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -316,8 +645,58 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__history)
+            opts="-n -q -h -V --with --grep --since --type --limit --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "message task response status" -- "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__inbox)
-            opts="-n -h -V --peek --all --from --type --limit --bridge --as --json --max-size --help --version"
+            opts="-n -q -h -V --peek --all --from --type --limit --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -359,7 +738,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__list)
-            opts="-h -V --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,8 +763,68 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__monitor)
+            opts="-q -h -V --poll --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --poll)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__prune)
+            opts="-q -h -V --older-than --dry-run --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__register)
-            opts="-h -V --bridge --json --max-size --help --version"
+            opts="-q -h -V --bridge --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,7 +846,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__relay)
-            opts="-h -V --nats --host --creds --tls-ca --tls-cert --tls-key --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --nats --host --creds --tls-ca --tls-cert --tls-key --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,7 +896,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__reply)
-            opts="-p -h -V --priority --bridge --as --json --max-size --help --version"
+            opts="-p -q -h -V --priority --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -490,8 +929,214 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__schedule)
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version add list rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__add)
+            opts="-t -p -q -h -V --to --every --cron --type --priority --ttl --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cron)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "message task response status" -- "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__help)
+            opts="add list rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__list)
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__schedule__subcmd__rm)
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__send)
-            opts="-t -p -h -V --to --type --priority --ttl --require-online --wait --bridge --as --json --max-size --help --version"
+            opts="-t -p -q -h -V --to --type --priority --ttl --require-online --wait --timeout --at --in --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,6 +1170,18 @@ _cc2cc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -545,7 +1202,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__serve__subcmd__mcp)
-            opts="-h -V --poll --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --poll --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -574,8 +1231,60 @@ _cc2cc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cc2cc__subcmd__status)
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__tick)
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cc2cc__subcmd__watch)
-            opts="-n -h -V --count --timeout --exec --poll --bridge --as --json --max-size --help --version"
+            opts="-n -q -h -V --count --timeout --exec --retry-after --peek --poll --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -594,6 +1303,10 @@ _cc2cc() {
                     return 0
                     ;;
                 --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -621,7 +1334,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__whoami)
-            opts="-h -V --bridge --as --json --max-size --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -64,15 +64,17 @@ impl CliError {
         }
     }
 
-    /// What goes on stderr: `cc2cc: error: …` and an optional `hint: …` line.
+    /// What goes on stderr: `cc2cc: error: …` and an optional `hint: …` line, each through the
+    /// sanitiser (a message may name a file or id that came from the bridge).
     pub fn report(&self) -> Option<String> {
+        use crate::output::one_line;
         match self {
             CliError::Failed { message, hint } => Some(match hint {
-                Some(h) => format!("cc2cc: error: {message}\nhint: {h}"),
-                None => format!("cc2cc: error: {message}"),
+                Some(h) => format!("cc2cc: error: {}\nhint: {}", one_line(message), one_line(h)),
+                None => format!("cc2cc: error: {}", one_line(message)),
             }),
-            CliError::Usage(m) => Some(format!("cc2cc: error: {m}")),
-            CliError::Timeout(m) => Some(format!("cc2cc: {m}")),
+            CliError::Usage(m) => Some(format!("cc2cc: error: {}", one_line(m))),
+            CliError::Timeout(m) => Some(format!("cc2cc: {}", one_line(m))),
             CliError::Signalled(_) | CliError::Reported | CliError::BrokenPipe => None,
         }
     }
@@ -82,9 +84,9 @@ impl From<bridge::Error> for CliError {
     fn from(e: bridge::Error) -> CliError {
         let hint = e.hint();
         match e {
-            bridge::Error::InvalidName { .. } | bridge::Error::EmptyText => {
-                CliError::Usage(e.to_string())
-            }
+            bridge::Error::InvalidName { .. }
+            | bridge::Error::EmptyText
+            | bridge::Error::LooksEncrypted => CliError::Usage(e.to_string()),
             _ => CliError::Failed {
                 message: e.to_string(),
                 hint,

@@ -11,5 +11,6 @@ pub mod context;
 pub mod error;
 pub mod mcp;
 pub mod output;
+pub mod present;
 pub mod relay;
 pub mod signals;

@@ -3,8 +3,9 @@
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::bridge::Message;
+use crate::bridge::{Direction, Entry, Message};
 
 pub struct Output {
     out: BufWriter<StdoutLock<'static>>,
@@ -69,6 +70,40 @@ impl Output {
         Ok(())
     }
 
+    /// A history entry: the wire JSON plus `direction` with `--json`, else a header line
+    /// (time, arrow and peer, id) and indented text.
+    pub fn history_entry(&mut self, e: &Entry) -> io::Result<()> {
+        let m = &e.message;
+        if self.json {
+            let mut v = serde_json::to_value(m).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("direction".into(), e.direction.as_str().into());
+            }
+            return self.json_line(&v);
+        }
+        let peer = match e.direction {
+            Direction::Sent => format!("-> {}", one_line(&m.to)),
+            Direction::Received => format!("<- {}", one_line(&m.from)),
+        };
+        let mut head = format!(
+            "{} {} {}",
+            one_line(&m.timestamp),
+            self.paint("1", &peer),
+            one_line(&m.id)
+        );
+        if m.kind != "message" {
+            head.push_str(&format!(" [{}]", one_line(&m.kind)));
+        }
+        if let Some(r) = &m.reply_to {
+            head.push_str(&format!(" re {}", one_line(r)));
+        }
+        self.line(&head)?;
+        for l in sanitize(m.text()).lines() {
+            self.line(&format!("  {l}"))?;
+        }
+        Ok(())
+    }
+
     /// A table row: left-aligned columns of the given widths.
     pub fn row(&mut self, cells: &[(&str, usize)]) -> io::Result<()> {
         let mut s = String::new();
@@ -88,6 +123,40 @@ impl Output {
         } else {
             s.to_owned()
         }
+    }
+}
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet`: no notes or warnings on stderr from now on; errors still.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// A `cc2cc: note: …` line on stderr (unless `--quiet`), sanitised: it may name files and ids
+/// that came from the bridge.
+pub fn note(msg: &str) {
+    if !is_quiet() {
+        eprintln!("cc2cc: note: {}", one_line(msg));
+    }
+}
+
+/// A `cc2cc: warning: …` line on stderr (unless `--quiet`), sanitised.
+pub fn warn(msg: &str) {
+    if !is_quiet() {
+        eprintln!("cc2cc: warning: {}", one_line(msg));
+    }
+}
+
+/// A `cc2cc: error: …` line (and its hint) on stderr, sanitised; shown even with `--quiet`.
+pub fn error(msg: &str, hint: Option<&str>) {
+    eprintln!("cc2cc: error: {}", one_line(msg));
+    if let Some(h) = hint {
+        eprintln!("hint: {}", one_line(h));
     }
 }
 

@@ -1,10 +1,11 @@
 """Interop test: the official MCP Python SDK (2.x) drives two `cc2cc serve-mcp` servers.
 
 Starts `sdk-alice` and `sdk-bob` on one temporary bridge (CC2CC_BRIDGE_DIR, CC2CC_NAME), initializes
-both, checks the seven tools, `whoami`, a `send` from alice to bob, the
+both, checks the nine tools, `whoami`, a `send` from alice to bob, the
 `notifications/claude/channel` push bob receives (through the SDK's NotificationBinding: SDK 2.x
 drops server notifications it does not know unless a binding names them, and never hands them to
-message_handler), and that `check_inbox` on bob returns the message once and only once.
+message_handler), that `check_inbox` on bob returns the message once and only once, that
+`message_status` follows it from queued to read, and that `history` shows it on both sides.
 Prints `1 passed, 0 failed` and exits 0, or the failure and `0 passed, 1 failed` and exits 1.
 Bounded: 20 s for the test, then at most ~5 s for the SDK to stop the servers.
 
@@ -30,7 +31,8 @@ from mcp.client import NotificationBinding
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ConfigDict
 
-TOOLS = {"whoami", "list_agents", "send", "broadcast", "reply", "check_inbox", "register"}
+TOOLS = {"whoami", "list_agents", "send", "broadcast", "reply", "check_inbox", "register",
+         "message_status", "history"}
 TEXT = "hello from the sdk"
 TEST_TIMEOUT_S = 20
 REQUEST_TIMEOUT_S = 5
@@ -104,15 +106,35 @@ async def run(binary: str, bridge: Path, log) -> None:
         expect(msg_id in pushes, f"bob got no notifications/claude/channel for {msg_id} within 5 s "
                                  f"(pushes seen for {sorted(pushes)})")
         push = pushes[msg_id]
-        expect(push.content == TEXT, f"push content is {push.content!r}, expected {TEXT!r}")
+        expect(f"\n| {TEXT}\n" in push.content and msg_id in push.content,
+               f"push content {push.content!r} does not carry the text {TEXT!r} and its msg_id")
         expect(push.meta.get("from") == "sdk-alice", f"push meta.from is {push.meta.get('from')!r}")
         missing = {"msg_id", "from", "type", "priority"} - set(push.meta)
         expect(not missing, f"push meta lacks {sorted(missing)}: {push.meta}")
+
+        async def state() -> str:
+            answer = text_of(await alice.call_tool("message_status", {"msg_id": msg_id}), "message_status")
+            try:
+                status, _ = json.JSONDecoder().raw_decode(answer.lstrip())
+            except ValueError:
+                raise TestFailure(f"message_status text is not a JSON object: {answer!r}") from None
+            expect(status.get("id") == msg_id, f"message_status names {status.get('id')!r}, expected {msg_id}")
+            return status.get("state")
+
+        before = await state()
+        expect(before == "queued", f"message_status before bob read it is {before!r}, expected 'queued'")
 
         first = text_of(await bob.call_tool("check_inbox", {}), "check_inbox")
         expect(TEXT in first, f"first check_inbox does not return the message: {first!r}")
         second = text_of(await bob.call_tool("check_inbox", {}), "check_inbox")
         expect(TEXT not in second and msg_id not in second, f"second check_inbox returned it again: {second!r}")
+
+        after = await state()
+        expect(after == "read", f"message_status after bob read it is {after!r}, expected 'read'")
+        for session, name, line in ((alice, "alice", f"[sent] msg_id={msg_id} to=sdk-bob"),
+                                    (bob, "bob", f"[received] msg_id={msg_id} from=sdk-alice")):
+            history = text_of(await session.call_tool("history", {"query": "SDK", "limit": 5}), "history")
+            expect(line in history and TEXT in history, f"{name}'s history lacks {line!r}: {history!r}")
 
 
 def find_binary(arg: str | None) -> str:

@@ -20,18 +20,53 @@ impl std::fmt::Debug for Key {
 }
 
 impl Key {
-    /// The slow step (tens of milliseconds by design); callers derive it once per process.
+    /// The slow step (tens of milliseconds by design); callers cache it. The secret is trimmed
+    /// as the original's `.trim()` does.
     pub fn derive(secret: &str) -> Key {
         let params = scrypt::Params::new(14, 8, 1, 32).expect("constant scrypt parameters");
         let mut out = [0u8; 32];
-        scrypt::scrypt(secret.trim().as_bytes(), SALT, &params, &mut out)
+        scrypt::scrypt(js_trim(secret).as_bytes(), SALT, &params, &mut out)
             .expect("32 is a valid scrypt output length");
         Key(out)
     }
 }
 
+/// JavaScript's `String.prototype.trim`: its WhiteSpace and LineTerminator set, which unlike
+/// Rust's `trim` includes U+FEFF and excludes U+0085.
+pub fn js_trim(s: &str) -> &str {
+    fn js_space(c: char) -> bool {
+        matches!(
+            c,
+            '\u{9}'..='\u{d}'
+                | ' '
+                | '\u{a0}'
+                | '\u{1680}'
+                | '\u{2000}'..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+        )
+    }
+    s.trim_matches(js_space)
+}
+
+/// True for text shaped like the original's ciphertext, `ENC:<hex>:<hex>:<hex>`. Other text
+/// that merely starts with `ENC:` is plain text and is shown as such.
 pub fn is_encrypted(text: &str) -> bool {
-    text.starts_with(PREFIX)
+    let Some(body) = text.strip_prefix(PREFIX) else {
+        return false;
+    };
+    let parts: Vec<&str> = body.split(':').collect();
+    // The ciphertext of an empty text is empty; the IV and the tag never are.
+    parts.len() == 3
+        && !parts[0].is_empty()
+        && !parts[1].is_empty()
+        && parts
+            .iter()
+            .all(|p| p.len().is_multiple_of(2) && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 pub fn encrypt(key: &Key, plain: &str) -> String {
@@ -107,6 +142,24 @@ mod tests {
             "plain",
         ] {
             assert!(decrypt(&key, junk).is_err(), "{junk}");
+        }
+    }
+
+    #[test]
+    fn trims_like_javascript() {
+        assert_eq!(js_trim("\u{feff} s3cret \n\u{3000}"), "s3cret");
+        assert_eq!(js_trim("\u{85}s\u{85}"), "\u{85}s\u{85}");
+        assert_eq!(js_trim(" \t\r\n\u{b}\u{c}\u{a0}"), "");
+        assert!(is_encrypted("ENC:00:11:22"));
+        assert!(is_encrypted("ENC:00:11:"));
+        for plain in [
+            "ENC: hello",
+            "ENC:",
+            "ENC:0:11:22",
+            "ENC:zz:11:22",
+            "ENC:00:11",
+        ] {
+            assert!(!is_encrypted(plain), "{plain}");
         }
     }
 }

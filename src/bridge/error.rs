@@ -19,8 +19,12 @@ pub enum Error {
     NotADirectory(PathBuf),
     InsecureBridge {
         path: PathBuf,
-        owner: u32,
+        why: String,
     },
+    /// A folder inside the bridge is a symbolic link: refused, nothing moved through it.
+    Symlinked(PathBuf),
+    /// The bridge folder's parent does not exist (a mistyped path).
+    MissingParent(PathBuf),
     UnknownMessage {
         id: String,
         agent: String,
@@ -35,16 +39,30 @@ pub enum Error {
         reason: String,
     },
     NoSecret(PathBuf),
+    /// `secret.key` holds nothing but whitespace: a key anyone could derive.
+    EmptySecret(PathBuf),
+    /// Plain text shaped like the original's ciphertext: readers could never show it.
+    LooksEncrypted,
     NameTaken {
         name: String,
         detail: String,
     },
     RecipientOffline(String),
+    /// `forget` of a mailbox that still holds pending mail.
+    PendingMail {
+        name: String,
+        count: usize,
+    },
+    /// `forget` of a name the bridge does not know.
+    UnknownAgent(String),
     Json {
         path: PathBuf,
         source: serde_json::Error,
     },
     Watch(String),
+    /// No trace of this message id in any mailbox of the bridge.
+    NoSuchMessage(String),
+    UnknownSchedule(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -74,9 +92,20 @@ impl Error {
             Error::NotADirectory(_) => {
                 Some("pass --bridge DIR or set CC2CC_BRIDGE_DIR to a directory".into())
             }
-            Error::InsecureBridge { .. } => {
-                Some("use a bridge directory you own (chmod 700), e.g. the default ~/.cc2cc".into())
-            }
+            Error::InsecureBridge { .. } => Some(
+                "use a bridge directory you own with chmod 700 (e.g. the default ~/.cc2cc), or \
+                 set CC2CC_ALLOW_SHARED_BRIDGE=1 if you trust everyone who can write to it"
+                    .into(),
+            ),
+            Error::Symlinked(_) => Some(
+                "cc2cc never follows links inside the bridge: remove the link (someone may be \
+                 redirecting your mail) and run again"
+                    .into(),
+            ),
+            Error::MissingParent(p) => Some(format!(
+                "check the path for a typo; cc2cc creates the bridge folder itself but not {}",
+                p.parent().unwrap_or(p).display()
+            )),
             Error::UnknownMessage { .. } => {
                 Some("`cc2cc inbox --all --peek` lists the ids you have received".into())
             }
@@ -86,11 +115,30 @@ impl Error {
             Error::NoSecret(_) => {
                 Some("create the shared secret file, or unset CC2CC_ENCRYPT".into())
             }
+            Error::EmptySecret(_) => Some(
+                "write a long random secret into it, e.g. `head -c 32 /dev/urandom | base64 > \
+                 secret.key`, or unset CC2CC_ENCRYPT"
+                    .into(),
+            ),
+            Error::LooksEncrypted => Some(
+                "readers would take it for an encrypted message; reword the start, or set \
+                 CC2CC_ENCRYPT=1 with a shared secret.key to send encrypted"
+                    .into(),
+            ),
             Error::Decrypt { .. } => Some(
                 "the bridge's secret.key differs from the sender's; the message was left in place"
                     .into(),
             ),
             Error::NameTaken { .. } => Some("pick another name with --as NAME".into()),
+            Error::NoSuchMessage(_) => Some(
+                "ids come from send's output or `cc2cc history`; pruned history is gone".into(),
+            ),
+            Error::UnknownSchedule(_) => Some("`cc2cc schedule list` shows the schedules".into()),
+            Error::PendingMail { .. } => Some(
+                "read it first (`cc2cc --as NAME inbox`), or pass --force to remove it unread"
+                    .into(),
+            ),
+            Error::UnknownAgent(_) => Some("`cc2cc list` shows the known agents".into()),
             Error::RecipientOffline(_) => {
                 Some("drop --require-online to queue the message until it comes online".into())
             }
@@ -112,10 +160,18 @@ impl std::fmt::Display for Error {
             }
             Error::InvalidId(id) => write!(f, "invalid message id {id:?}"),
             Error::NotADirectory(p) => write!(f, "bridge {} is not a directory", p.display()),
-            Error::InsecureBridge { path, owner } => write!(
+            Error::InsecureBridge { path, why } => {
+                write!(f, "refusing bridge {}: {why}", path.display())
+            }
+            Error::Symlinked(p) => write!(
                 f,
-                "refusing bridge {}: it belongs to uid {owner} and others may write to it",
-                path.display()
+                "refusing {}: it is a symbolic link, not a folder",
+                p.display()
+            ),
+            Error::MissingParent(p) => write!(
+                f,
+                "cannot create bridge {}: its parent folder does not exist",
+                p.display()
             ),
             Error::UnknownMessage { id, agent } => {
                 write!(f, "no message {id} in {agent}'s inbox or history")
@@ -132,10 +188,29 @@ impl std::fmt::Display for Error {
             ),
             Error::NameTaken { name, detail } => write!(f, "{name} is already online ({detail})"),
             Error::RecipientOffline(n) => write!(f, "{n} is offline"),
+            Error::PendingMail { name, count } => write!(
+                f,
+                "{count} message{} still wait{} for {name}; its mailbox was kept",
+                if *count == 1 { "" } else { "s" },
+                if *count == 1 { "s" } else { "" }
+            ),
+            Error::UnknownAgent(n) => write!(f, "no agent {n} on this bridge"),
+            Error::EmptySecret(p) => write!(
+                f,
+                "refusing to encrypt: the shared secret {} is empty",
+                p.display()
+            ),
+            Error::LooksEncrypted => write!(
+                f,
+                "message text starts like an encrypted message (ENC:<hex>:<hex>:<hex>) but \
+                 encryption is off; nothing sent"
+            ),
             Error::Json { path, source } => {
                 write!(f, "cannot parse {}: {source}", path.display())
             }
             Error::Watch(msg) => write!(f, "cannot watch the inbox: {msg}"),
+            Error::NoSuchMessage(id) => write!(f, "no message {id} on this bridge"),
+            Error::UnknownSchedule(id) => write!(f, "no schedule {id} on this bridge"),
         }
     }
 }

@@ -1,82 +1,285 @@
 //! File primitives with the bridge's guarantees: private modes, no symlink following, and the
 //! Maildir write (temp file, fsync, rename, fsync directory).
 
-use std::fs::{self, DirBuilder, File, OpenOptions, TryLockError};
+use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags};
+use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::error::{Error, Result};
 use super::ids;
 
-pub fn create_dir_private(dir: &Path) -> Result<()> {
-    match DirBuilder::new().recursive(true).mode(0o700).create(dir) {
+/// Creates the bridge directory itself (mode 0700), but never its missing parents: a mistyped
+/// `--bridge` path fails instead of growing a tree somewhere unexpected.
+pub fn create_root(dir: &Path) -> Result<()> {
+    match DirBuilder::new().mode(0o700).create(dir) {
         Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(Error::MissingParent(dir.to_path_buf()))
+        }
         Err(e) => Err(Error::io("create directory", dir, e)),
     }
 }
 
-/// Writes `bytes` to `dir/name` so that readers see either nothing or the whole file.
-/// `durable` adds the fsyncs that make the file survive a power cut once we return.
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8], durable: bool) -> Result<PathBuf> {
-    let dest = write_renamed(dir, name, bytes, durable)?;
-    if durable {
-        sync_dir(dir).map_err(|e| Error::io("write", &dest, e))?;
+/// A directory inside the bridge, opened from the root one component at a time without
+/// following a symbolic link: every operation on it is relative to this descriptor, so a link
+/// planted anywhere below the root can neither redirect nor receive a file.
+#[derive(Debug)]
+pub struct Dir {
+    fd: OwnedFd,
+    path: PathBuf,
+}
+
+const DIR_FLAGS: OFlags = OFlags::DIRECTORY
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC)
+    .union(OFlags::RDONLY);
+
+impl Dir {
+    /// The bridge root. The root itself may be a link: that is the user's own choice of path.
+    pub fn root(root: &Path) -> Result<Dir> {
+        let fd = rfs::open(
+            root,
+            OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::RDONLY,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io("open", root, e.into()))?;
+        Ok(Dir {
+            fd,
+            path: root.to_path_buf(),
+        })
     }
-    Ok(dest)
-}
 
-/// [`write_atomic`] but the directory's fsync, left to the caller: a batch of files in one
-/// directory is made durable by one fsync of it. `synced` fsyncs the file before its rename.
-pub fn write_renamed(dir: &Path, name: &str, bytes: &[u8], synced: bool) -> Result<PathBuf> {
-    let tmp = dir.join(ids::temp_name());
-    let dest = dir.join(name);
-    let written = (|| -> io::Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        if synced {
-            f.sync_all()?;
-        }
-        fs::rename(&tmp, &dest)
-    })();
-    match written {
-        Ok(()) => Ok(dest),
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(Error::io("write", &dest, e))
+    /// The folder `name` inside this one (created 0700 when missing and `create`). A symbolic
+    /// link there is refused, never followed.
+    pub fn sub(&self, name: &str, create: bool) -> Result<Dir> {
+        let path = self.path.join(name);
+        let opened = match rfs::openat(&self.fd, name, DIR_FLAGS, Mode::empty()) {
+            Err(e) if e == rustix::io::Errno::NOENT && create => {
+                match rfs::mkdirat(&self.fd, name, Mode::from_raw_mode(0o700)) {
+                    Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                    Err(e) => return Err(Error::io("create directory", &path, e.into())),
+                }
+                rfs::openat(&self.fd, name, DIR_FLAGS, Mode::empty())
+            }
+            other => other,
+        };
+        match opened {
+            Ok(fd) => Ok(Dir { fd, path }),
+            Err(e) if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::NOTDIR => {
+                let link = rfs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW)
+                    .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
+                if link {
+                    Err(Error::Symlinked(path))
+                } else {
+                    Err(Error::io("open folder", &path, e.into()))
+                }
+            }
+            Err(e) => Err(Error::io("open folder", &path, e.into())),
         }
     }
-}
 
-/// Creates or replaces `path` in place, mode 0600, never through a symlink. For receipts only:
-/// they are advisory, and on a large directory a temp file and rename cost several times more.
-pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)?
-        .write_all(bytes)
-}
+    /// Opens the folders `parts` below this one in turn.
+    pub fn walk(&self, parts: &[&str], create: bool) -> Result<Dir> {
+        let mut dir: Option<Dir> = None;
+        for part in parts {
+            dir = Some(dir.as_ref().unwrap_or(self).sub(part, create)?);
+        }
+        match dir {
+            Some(d) => Ok(d),
+            None => Ok(Dir {
+                fd: self
+                    .fd
+                    .try_clone()
+                    .map_err(|e| Error::io("open", &self.path, e))?,
+                path: self.path.clone(),
+            }),
+        }
+    }
 
-/// Opens a lock file for `flock`, creating it (mode 0600) and never through a symlink.
-pub fn open_lock(path: &Path) -> io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// Reads the regular file `name` of at most `limit` bytes, never through a link and never
+    /// blocking on a FIFO.
+    pub fn read(&self, name: &str, limit: u64) -> Result<Vec<u8>, Unreadable> {
+        let fd = rfs::openat(
+            &self.fd,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| match e {
+            rustix::io::Errno::LOOP => Unreadable::NotAFile("symbolic link"),
+            e => Unreadable::Io(e.into()),
+        })?;
+        read_limited(File::from(fd), limit)
+    }
+
+    /// Writes `bytes` to `name` so that readers see either nothing or the whole file (temp
+    /// file O_EXCL 0600, rename). `durable` adds the fsyncs that make it survive a power cut.
+    pub fn write_atomic(&self, name: &str, bytes: &[u8], durable: bool) -> Result<()> {
+        self.write_renamed(name, bytes, durable)?;
+        if durable {
+            self.sync()
+                .map_err(|e| Error::io("write", &self.path.join(name), e))?;
+        }
+        Ok(())
+    }
+
+    /// [`Dir::write_atomic`] but the folder's fsync, left to the caller: a batch of files in
+    /// one folder is made durable by one fsync of it. `synced` fsyncs the file before its rename.
+    pub fn write_renamed(&self, name: &str, bytes: &[u8], synced: bool) -> Result<()> {
+        let tmp = ids::temp_name();
+        let written = (|| -> io::Result<()> {
+            let fd = rfs::openat(
+                &self.fd,
+                tmp.as_str(),
+                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o600),
+            )?;
+            let mut f = File::from(fd);
+            f.write_all(bytes)?;
+            if synced {
+                f.sync_all()?;
+            }
+            Ok(rfs::renameat(&self.fd, tmp.as_str(), &self.fd, name)?)
+        })();
+        written.map_err(|e| {
+            let _ = rfs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
+            Error::io("write", &self.path.join(name), e)
+        })
+    }
+
+    /// Creates or replaces `name` in place, mode 0600: for receipts, which are advisory and
+    /// where a temp file and rename cost several times more on a large directory. Only a regular
+    /// file with one link is ever written, and the open cannot block: a FIFO or a hard link to
+    /// another file planted under that name is refused, never written through.
+    pub fn write_in_place(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        let fd = rfs::openat(
+            &self.fd,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )?;
+        let st = rfs::fstat(&fd)?;
+        if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+            return Err(io::Error::other("not a regular file"));
+        }
+        if st.st_nlink != 1 {
+            return Err(io::Error::other("it has other hard links"));
+        }
+        rfs::ftruncate(&fd, 0)?;
+        File::from(fd).write_all(bytes)
+    }
+
+    /// Renames `name` here to `to_name` in `to`. Without `replace`, an existing target is an
+    /// `AlreadyExists` error instead of being overwritten.
+    pub fn rename(&self, name: &str, to: &Dir, to_name: &str, replace: bool) -> io::Result<()> {
+        let flags = if replace {
+            RenameFlags::empty()
+        } else {
+            RenameFlags::NOREPLACE
+        };
+        match rfs::renameat_with(&self.fd, name, &to.fd, to_name, flags) {
+            // Filesystems without RENAME_NOREPLACE: check, then rename (a small race, as before).
+            Err(rustix::io::Errno::INVAL) if !replace => {
+                if rfs::statat(&to.fd, to_name, AtFlags::SYMLINK_NOFOLLOW).is_ok() {
+                    return Err(io::ErrorKind::AlreadyExists.into());
+                }
+                Ok(rfs::renameat(&self.fd, name, &to.fd, to_name)?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// The names in this folder (without `.` and `..`).
+    pub fn entries(&self) -> io::Result<Vec<String>> {
+        let fd = rfs::openat(&self.fd, ".", DIR_FLAGS, Mode::empty())?;
+        let mut names = Vec::new();
+        for entry in rfs::Dir::read_from(&fd)? {
+            let entry = entry?;
+            let Ok(name) = entry.file_name().to_str() else {
+                continue;
+            };
+            if name != "." && name != ".." {
+                names.push(name.to_owned());
+            }
+        }
+        Ok(names)
+    }
+
+    /// Gives the file `name` a second name `to_name` here; fails with `AlreadyExists` when
+    /// `to_name` exists, so the first linker wins a race.
+    pub fn link(&self, name: &str, to_name: &str) -> io::Result<()> {
+        Ok(rfs::linkat(
+            &self.fd,
+            name,
+            &self.fd,
+            to_name,
+            AtFlags::empty(),
+        )?)
+    }
+
+    /// Opens (creating, 0600) the lock file `name` here, never through a link and never
+    /// blocking on a FIFO. It is never written, so whatever is planted there can only be locked.
+    pub fn open_lock(&self, name: &str) -> Result<File> {
+        let fd = rfs::openat(
+            &self.fd,
+            name,
+            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(|e| Error::io("open lock", &self.path.join(name), e.into()))?;
+        Ok(File::from(fd))
+    }
+
+    pub fn remove(&self, name: &str) -> io::Result<()> {
+        Ok(rfs::unlinkat(&self.fd, name, AtFlags::empty())?)
+    }
+
+    /// Creates the empty file `name` (0600) only if nothing has that name: the creation that
+    /// succeeds is the one claim, however many processes race for it.
+    pub fn create_exclusive(&self, name: &str) -> io::Result<()> {
+        rfs::openat(
+            &self.fd,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )?;
+        Ok(())
+    }
+
+    /// Removes the folder `name` and the files in it (one level: what the bridge keeps in a
+    /// folder is files). A link there is removed itself, never followed.
+    pub fn remove_folder(&self, name: &str) -> Result<()> {
+        let dir = self.sub(name, false)?;
+        for file in dir
+            .entries()
+            .map_err(|e| Error::io("list", dir.path(), e))?
+        {
+            let _ = dir.remove(&file);
+        }
+        rfs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR)
+            .map_err(|e| Error::io("remove", dir.path(), e.into()))
+    }
+
+    /// The entry `name` itself (a link is not followed).
+    pub fn stat(&self, name: &str) -> io::Result<rfs::Stat> {
+        Ok(rfs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW)?)
+    }
+
+    pub fn sync(&self) -> io::Result<()> {
+        Ok(rfs::fsync(&self.fd)?)
+    }
 }
 
 /// Takes `file`'s exclusive lock; false when another process holds it. A reader probing the
@@ -86,19 +289,21 @@ pub fn lock_patiently(file: &File) -> io::Result<bool> {
     for _ in 0..50 {
         match file.try_lock() {
             Ok(()) => return Ok(true),
-            Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_millis(4)),
-            Err(TryLockError::Error(e)) => return Err(e),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(4))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
     }
     match file.try_lock() {
         Ok(()) => Ok(true),
-        Err(TryLockError::WouldBlock) => Ok(false),
-        Err(TryLockError::Error(e)) => Err(e),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
 }
 
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
+pub fn is_not_found(e: &Error) -> bool {
+    matches!(e, Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
 }
 
 /// Why a directory entry is not a message we can read.
@@ -130,6 +335,10 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Unreadable> {
             Some(libc::ELOOP) => Unreadable::NotAFile("symbolic link"),
             _ => Unreadable::Io(e),
         })?;
+    read_limited(f, limit)
+}
+
+fn read_limited(f: File, limit: u64) -> Result<Vec<u8>, Unreadable> {
     let meta = f.metadata().map_err(Unreadable::Io)?;
     if !meta.is_file() {
         return Err(Unreadable::NotAFile(kind_of(&meta)));

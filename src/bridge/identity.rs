@@ -1,10 +1,9 @@
 //! Choosing and changing a running agent's name: a fresh generated name, and the rename that
 //! takes a new name, carries the pending mail across and tells the others.
 
-use std::fs;
-
 use super::error::{Error, Result};
-use super::mailbox::{Problem, is_message_file};
+use super::fsutil::is_not_found;
+use super::mailbox::{INBOX, Problem, is_message_file};
 use super::{Bridge, Draft, Name, Presence, names};
 
 /// What a rename did besides taking the new name.
@@ -20,6 +19,70 @@ pub struct Renamed {
 }
 
 impl Bridge {
+    /// Removes `name`'s mailbox (inbox, history, receipts, bad/) and its presence files, e.g. a
+    /// mailbox a typo created. Refuses a live agent, and pending mail unless `force`. Returns
+    /// how many pending messages went with it.
+    pub fn forget(&self, name: &Name, force: bool) -> Result<usize> {
+        let agent = self.agent(name);
+        if agent.online || self.live_elsewhere(name).is_some() {
+            return Err(Error::NameTaken {
+                name: name.to_string(),
+                detail: "stop it before forgetting its mailbox".into(),
+            });
+        }
+        let pending = self.pending_count(name)?;
+        if pending > 0 && !force {
+            return Err(Error::PendingMail {
+                name: name.to_string(),
+                count: pending,
+            });
+        }
+        let mut found = false;
+        match self.mailbox(name, "", false) {
+            // Opened without following a link, so what is removed is the real folder in the
+            // bridge; remove_dir_all never follows links inside it.
+            Ok(dir) => {
+                found = true;
+                std::fs::remove_dir_all(dir.path())
+                    .map_err(|e| Error::io("remove", dir.path(), e))?;
+            }
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => return Err(e),
+        }
+        if let Ok(status) = self.dir(&["status"], false) {
+            for file in [format!("{name}-heartbeat.json"), format!("{name}.lock")] {
+                found |= status.remove(&file).is_ok();
+            }
+        }
+        if !found {
+            return Err(Error::UnknownAgent(name.to_string()));
+        }
+        Ok(pending)
+    }
+
+    /// Whether anyone has used `name` on this bridge (a mailbox or a heartbeat).
+    pub fn is_known(&self, name: &Name) -> bool {
+        self.mailbox(name, "", false).is_ok() || self.heartbeat(name).is_some()
+    }
+
+    /// A note for a message about to be queued for a name nobody has used yet (often a typo),
+    /// naming the closest known agents. None when the name is known.
+    pub fn new_name_note(&self, to: &Name) -> Option<String> {
+        if self.is_known(to) {
+            return None;
+        }
+        let known: Vec<Name> = self.agents().into_iter().map(|a| a.name).collect();
+        let close = names::closest(to.as_str(), known.iter().map(Name::as_str));
+        let guess = match close.as_slice() {
+            [] => String::new(),
+            some => format!(" (did you mean {}?)", some.join(" or ")),
+        };
+        Some(format!(
+            "nobody has used the name {to} on this bridge yet: the message waits in a new \
+             mailbox until an agent takes that name{guess}"
+        ))
+    }
+
     /// A generated adjective-animal name that no known agent (heartbeat, lock or mailbox) uses.
     pub fn unused_name(&self) -> Name {
         let known = self.agents();
@@ -32,40 +95,39 @@ impl Bridge {
     /// stays where it is and is reported, never overwritten.
     pub fn move_pending(&self, from: &Name, to: &Name) -> Result<(usize, Vec<Problem>)> {
         self.ensure_mailbox(to)?;
-        let src = self.inbox_dir(from);
-        let dst = self.inbox_dir(to);
-        let entries = match fs::read_dir(&src) {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, Vec::new())),
-            Err(e) => return Err(Error::io("read inbox", &src, e)),
+        let src = match self.mailbox(from, INBOX, false) {
+            Err(e) if is_not_found(&e) => return Ok((0, Vec::new())),
+            other => other?,
         };
+        let dst = self.mailbox(to, INBOX, false)?;
+        let entries = src
+            .entries()
+            .map_err(|e| Error::io("read inbox", src.path(), e))?;
         let mut moved = 0;
         let mut left = Vec::new();
-        for entry in entries.flatten() {
-            let os_name = entry.file_name();
-            let Some(file) = os_name.to_str() else {
-                continue;
-            };
-            if !is_message_file(file) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+        for file in entries {
+            let regular = src.stat(&file).is_ok_and(|st| {
+                rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+            });
+            if !is_message_file(&file) || !regular {
                 continue;
             }
             let stuck = |reason: String| Problem::Stuck {
                 file: format!("to-{from}/inbox/{file}"),
                 reason,
             };
-            if fs::symlink_metadata(dst.join(file)).is_ok() {
-                left.push(stuck(format!("to-{to}/inbox/{file} already exists")));
-                continue;
-            }
-            match fs::rename(entry.path(), dst.join(file)) {
+            match src.rename(&file, &dst, &file, false) {
                 Ok(()) => moved += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {} // claimed meanwhile
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    left.push(stuck(format!("to-{to}/inbox/{file} already exists")))
+                }
                 Err(e) => left.push(stuck(e.to_string())),
             }
         }
         if moved > 0 {
-            let _ = super::fsutil::sync_dir(&dst);
-            let _ = super::fsutil::sync_dir(&src);
+            let _ = dst.sync();
+            let _ = src.sync();
         }
         Ok((moved, left))
     }
@@ -89,7 +151,7 @@ impl Bridge {
             }
             let mut notice = Draft::new(to.as_str(), &text);
             notice.kind = "status".into();
-            if self.send(new, notice).is_ok() {
+            if self.send_notice(new, notice).is_ok() {
                 told.push(to);
             }
         }

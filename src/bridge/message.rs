@@ -46,10 +46,10 @@ pub struct Content {
     pub extra: Map<String, Value>,
 }
 
-fn default_type() -> String {
+pub(crate) fn default_type() -> String {
     "message".into()
 }
-fn default_priority() -> String {
+pub(crate) fn default_priority() -> String {
     "normal".into()
 }
 fn empty_array() -> Value {
@@ -144,9 +144,71 @@ impl Message {
     }
 }
 
+/// Parses a message file. JavaScript strings may hold a lone UTF-16 surrogate, which Node's
+/// `JSON.stringify` writes as an escape (`\ud800`) that strict JSON parsers refuse; such a unit
+/// is replaced by U+FFFD instead of the whole message being lost.
+pub fn parse(bytes: &[u8]) -> serde_json::Result<Message> {
+    match serde_json::from_slice(bytes) {
+        Err(e) if e.is_syntax() || e.is_data() => match replace_lone_surrogates(bytes) {
+            Some(fixed) => serde_json::from_slice(&fixed).map_err(|_| e),
+            None => Err(e),
+        },
+        other => other,
+    }
+}
+
+/// The JSON text with each `\uXXXX` escape of an unpaired surrogate replaced by `\ufffd`; None
+/// when there is none.
+fn replace_lone_surrogates(bytes: &[u8]) -> Option<Vec<u8>> {
+    let unit = |at: usize| -> Option<u16> {
+        let esc = bytes.get(at..at + 6)?;
+        if esc[0] != b'\\' || esc[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&esc[2..]).ok()?, 16).ok()
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        match unit(i) {
+            Some(0xd800..=0xdbff) if matches!(unit(i + 6), Some(0xdc00..=0xdfff)) => {
+                out.extend_from_slice(&bytes[i..i + 12]);
+                i += 12;
+            }
+            Some(0xd800..=0xdfff) => {
+                out.extend_from_slice(b"\\ufffd");
+                changed = true;
+                i += 6;
+            }
+            _ => {
+                // Any other escape (including an escaped backslash) is copied whole.
+                let end = (i + 2).min(bytes.len());
+                out.extend_from_slice(&bytes[i..end]);
+                i = end;
+            }
+        }
+    }
+    changed.then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lone_surrogate_from_node_becomes_a_replacement_character() {
+        let src =
+            br#"{"id":"m1","from":"a","content":{"text":"x\ud800y \ud83d\ude00 \\ud800 \udc00"}}"#;
+        let m = parse(src).unwrap();
+        assert_eq!(m.text(), "x\u{fffd}y \u{1f600} \\ud800 \u{fffd}");
+        assert!(parse(br#"{"id":"m1"}"#).is_err());
+    }
 
     #[test]
     fn keeps_unknown_fields_and_field_order() {

@@ -2,29 +2,38 @@
 //! here knows about terminals, clap or JSON-RPC.
 
 pub mod clock;
+pub mod cron;
 pub mod crypto;
 mod error;
 pub mod fsutil;
+pub mod history;
 pub mod identity;
 pub mod ids;
+pub mod life;
 pub mod mailbox;
 pub mod message;
+pub mod monitor;
 pub mod names;
 mod paths;
 pub mod presence;
 pub mod remote;
+pub mod schedule;
+pub mod sessions;
 pub mod watch;
 
 pub use error::{Error, Result};
+pub use history::{Direction, Entry, HistoryQuery, Pruned};
 pub use identity::Renamed;
-pub use mailbox::{Envelope, Filter, Problem, Taken};
+pub use life::{State, Status};
+pub use mailbox::{Envelope, Filter, Flow, Problem, Taken};
 pub use message::{Draft, Message};
 pub use presence::{AgentInfo, Presence};
 pub use remote::{Finished, Receipt, RemoteAgent};
+pub use schedule::{Repeat, Schedule, ScheduleInfo, Ticked, Ticker};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 /// Default limit on a message file, for writers and readers alike.
 pub const DEFAULT_MAX_SIZE: u64 = 1024 * 1024;
@@ -54,19 +63,26 @@ pub struct Bridge {
     root: PathBuf,
     max_size: u64,
     encrypt: bool,
-    key: Arc<OnceLock<Secret>>,
+    key: Arc<Mutex<Option<(Stamp, Secret)>>>,
     /// The directory's owner when that is not us, as `open` found it.
     foreign_owner: Option<u32>,
 }
 
 impl Bridge {
-    /// Opens `root`, creating it (mode 0700) when missing. Refuses a path that is not a directory
-    /// and a directory that another user owns and anyone may write to.
+    /// Opens `root`, creating it (mode 0700, never its parents) when missing. Refuses a path
+    /// that is not a directory, and a directory that others could write to or that belongs to
+    /// someone else: they could read, forge or redirect every message in it.
     pub fn open(root: &Path) -> Result<Bridge> {
+        Bridge::open_with(root, false)
+    }
+
+    /// As [`Bridge::open`]; `allow_shared` accepts a bridge others can write to or own (the
+    /// user's explicit choice, e.g. a team folder), keeping the warning.
+    pub fn open_with(root: &Path, allow_shared: bool) -> Result<Bridge> {
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                fsutil::create_dir_private(root)?;
+                fsutil::create_root(root)?;
                 std::fs::metadata(root).map_err(|e| Error::io("open bridge", root, e))?
             }
             Err(e) => return Err(Error::io("open bridge", root, e)),
@@ -76,10 +92,21 @@ impl Bridge {
         }
         let owner = fsutil::owner(&meta);
         let foreign_owner = (owner != fsutil::euid()).then_some(owner);
-        if foreign_owner.is_some() && meta.permissions().mode() & 0o002 != 0 {
+        let mode = meta.permissions().mode();
+        let why = if let Some(owner) = foreign_owner {
+            Some(format!("it belongs to uid {owner}, not to you"))
+        } else if mode & 0o022 != 0 {
+            Some(format!(
+                "others may write to it (mode {:03o})",
+                mode & 0o777
+            ))
+        } else {
+            None
+        };
+        if let (Some(why), false) = (why, allow_shared) {
             return Err(Error::InsecureBridge {
                 path: root.to_path_buf(),
-                owner,
+                why,
             });
         }
         Ok(Bridge {
@@ -89,6 +116,22 @@ impl Bridge {
             key: Arc::default(),
             foreign_owner,
         })
+    }
+
+    /// The folder `parts` below the root, opened without following any link below the root.
+    pub fn dir(&self, parts: &[&str], create: bool) -> Result<fsutil::Dir> {
+        fsutil::Dir::root(&self.root)?.walk(parts, create)
+    }
+
+    /// One folder of `name`'s mailbox (`inbox`, `done`, `receipts`, `bad`, or "" for the
+    /// mailbox itself).
+    pub fn mailbox(&self, name: &Name, sub: &str, create: bool) -> Result<fsutil::Dir> {
+        let top = format!("to-{name}");
+        if sub.is_empty() {
+            self.dir(&[&top], create)
+        } else {
+            self.dir(&[&top, sub], create)
+        }
     }
 
     pub fn with_max_size(mut self, bytes: u64) -> Bridge {
@@ -101,6 +144,11 @@ impl Bridge {
     pub fn with_encryption(mut self, on: bool) -> Bridge {
         self.encrypt = on;
         self
+    }
+
+    /// Whether outgoing text is encrypted (`CC2CC_ENCRYPT`).
+    pub fn encrypts(&self) -> bool {
+        self.encrypt
     }
 
     pub fn root(&self) -> &Path {
@@ -122,21 +170,47 @@ impl Bridge {
         })
     }
 
-    /// The key derived from `secret.key`, once per process (scrypt is deliberately slow).
-    fn key(&self) -> Result<&crypto::Key> {
+    /// The key derived from `secret.key`. Derived once and kept while the file stays the same
+    /// (scrypt is deliberately slow); a secret created or changed later is picked up by the
+    /// next call, so a long-running server never goes on with a stale key.
+    fn key(&self) -> Result<crypto::Key> {
         let path = self.secret_path();
-        let secret = self
-            .key
-            .get_or_init(|| match fsutil::read_regular(&path, 64 * 1024) {
-                Ok(bytes) => Secret::Key(crypto::Key::derive(&String::from_utf8_lossy(&bytes))),
-                Err(fsutil::Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                    Secret::Missing
-                }
-                Err(e) => Secret::Unreadable(e.to_string()),
-            });
+        let stamp = std::fs::symlink_metadata(&path).ok().map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            (
+                m.dev(),
+                m.ino(),
+                m.len(),
+                m.mtime(),
+                m.mtime_nsec(),
+                m.ctime_nsec(),
+            )
+        });
+        let mut cache = self.key.lock().unwrap_or_else(|p| p.into_inner());
+        let secret = match &*cache {
+            Some((s, secret)) if *s == stamp => secret,
+            _ => {
+                let secret = match fsutil::read_regular(&path, 64 * 1024) {
+                    Ok(bytes) => {
+                        let text = String::from_utf8_lossy(&bytes);
+                        if crypto::js_trim(&text).is_empty() {
+                            Secret::Empty
+                        } else {
+                            Secret::Key(crypto::Key::derive(&text))
+                        }
+                    }
+                    Err(fsutil::Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                        Secret::Missing
+                    }
+                    Err(e) => Secret::Unreadable(e.to_string()),
+                };
+                &cache.insert((stamp, secret)).1
+            }
+        };
         match secret {
-            Secret::Key(k) => Ok(k),
+            Secret::Key(k) => Ok(k.clone()),
             Secret::Missing => Err(Error::NoSecret(path)),
+            Secret::Empty => Err(Error::EmptySecret(path)),
             Secret::Unreadable(reason) => Err(Error::io(
                 "read secret",
                 &path,
@@ -146,9 +220,13 @@ impl Bridge {
     }
 }
 
+/// What identifies one version of `secret.key` (device, inode, size, times), None when absent.
+type Stamp = Option<(u64, u64, u64, i64, i64, i64)>;
+
 #[derive(Debug)]
 enum Secret {
     Key(crypto::Key),
     Missing,
+    Empty,
     Unreadable(String),
 }

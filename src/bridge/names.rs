@@ -35,6 +35,44 @@ pub fn is_valid(name: &str) -> bool {
     validate(name).is_ok()
 }
 
+/// The names among `known` closest to `name` by edit distance (at most 2, and less than half
+/// the name), nearest first, at most three.
+pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let limit = 2.min(name.len().saturating_sub(1) / 2 + 1);
+    let mut close: Vec<(usize, &str)> = known
+        .filter(|k| *k != name)
+        .map(|k| (distance(name, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    close.sort();
+    close.into_iter().take(3).map(|(_, k)| k).collect()
+}
+
+/// Levenshtein distance with transpositions counted as one edit (`bbo` → `bob`).
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 const ADJECTIVES: [&str; 50] = [
     "amber", "bold", "brave", "bright", "brisk", "calm", "clever", "cosmic", "crisp", "curious",
     "daring", "deft", "eager", "fair", "fleet", "gentle", "glad", "golden", "grand", "happy",

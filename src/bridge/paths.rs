@@ -29,6 +29,22 @@ impl Bridge {
     pub fn bad_dir(&self, name: &Name) -> PathBuf {
         self.mailbox_dir(name).join("bad")
     }
+    /// The sender's own copies of what it sent.
+    pub fn sent_dir(&self, name: &Name) -> PathBuf {
+        self.mailbox_dir(name).join("sent")
+    }
+    /// Messages for `name` that wait for their delivery time.
+    pub fn scheduled_dir(&self, name: &Name) -> PathBuf {
+        self.mailbox_dir(name).join("scheduled")
+    }
+    /// Markers `<id>.json` naming the reply `name` wrote to message `<id>`.
+    pub fn answers_dir(&self, name: &Name) -> PathBuf {
+        self.mailbox_dir(name).join("answers")
+    }
+    /// Recurring schedules, `<id>.json`, and their claimed occurrences, `<id>.fired/`.
+    pub fn schedules_dir(&self) -> PathBuf {
+        self.root.join("schedules")
+    }
     pub fn rules_path(&self) -> PathBuf {
         self.root.join("rules.json")
     }

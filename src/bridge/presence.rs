@@ -1,10 +1,10 @@
 //! Presence: the original's heartbeat files, plus an exclusive lock held by every live agent so
 //! a crashed agent shows offline at once (the kernel drops its lock).
 
+use rustix::fs::{FlockOperation, Mode, OFlags};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::fs::{self, File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{File, TryLockError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::error::{Error, Result};
+use super::fsutil::Dir;
 use super::{Bridge, Name, clock, fsutil};
 
 /// The original rewrites its heartbeat every 5 s and calls an agent online for 15 s after.
@@ -65,57 +66,114 @@ pub struct Presence {
     bridge: Bridge,
     name: Name,
     since: String,
-    /// Held, never read: the exclusive lock is the liveness signal.
+    /// Held, never read: the exclusive lock on `status/<name>.lock` is the liveness signal the
+    /// original's successors look at.
     _lock: File,
+    /// Held, never read: an exclusive `flock` on the `to-<name>/` folder. Unlike the lock file it
+    /// cannot be deleted from under a live holder (`rm -rf status/`), so a second agent can
+    /// never take a live name.
+    _mailbox_lock: Dir,
     /// Set by `leave`, so the heartbeat thread never writes `active` after `offline`.
     offline: AtomicBool,
 }
 
 impl Bridge {
-    /// Claims `name`: takes its lock (failing if a live agent holds it), creates its mailbox and
-    /// writes an active heartbeat.
+    /// Claims `name`: takes its locks (failing if a live agent holds either, or if the name is
+    /// live by any other sign: see [`Bridge::live_elsewhere`]), creates its mailbox and writes
+    /// an active heartbeat.
     pub fn go_online(&self, name: &Name) -> Result<Presence> {
-        fsutil::create_dir_private(&self.status_dir())?;
-        let path = self.lock_path(name);
-        let lock = fsutil::open_lock(&path).map_err(|e| Error::io("open lock", &path, e))?;
-        if !fsutil::lock_patiently(&lock).map_err(|e| Error::io("lock", &path, e))? {
-            let detail = match self.heartbeat(name).and_then(|h| h.pid) {
-                Some(pid) => format!("pid {pid} holds {}", path.display()),
-                None => format!("another process holds {}", path.display()),
-            };
+        let status = self.dir(&["status"], true)?;
+        self.ensure_mailbox(name)?;
+        let mailbox = self.mailbox(name, "", false)?;
+        let file = format!("{name}.lock");
+        let path = status.path().join(&file);
+        let lock = status.open_lock(&file)?;
+        // A `list` probing the locks holds them shared for microseconds; retry briefly before
+        // deciding that a live agent owns the name.
+        let mut tries = 0;
+        loop {
+            match try_lock_both(&mailbox, &lock) {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) if tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(4));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    let detail = match self.heartbeat(name).and_then(|h| h.pid) {
+                        Some(pid) => format!("pid {pid} holds its lock"),
+                        None => "another process holds its lock".into(),
+                    };
+                    return Err(Error::NameTaken {
+                        name: name.to_string(),
+                        detail,
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(Error::io("lock", &path, e)),
+            }
+        }
+        if let Some(detail) = self.live_elsewhere(name) {
             return Err(Error::NameTaken {
                 name: name.to_string(),
                 detail,
             });
         }
-        self.ensure_mailbox(name)?;
         let presence = Presence {
             bridge: self.clone(),
             name: name.clone(),
             since: clock::now_string(),
             _lock: lock,
+            _mailbox_lock: mailbox,
             offline: AtomicBool::new(false),
         };
         presence.beat()?;
         Ok(presence)
     }
 
+    /// Why `name` counts as live although no lock on this host says so: a fresh `active`
+    /// heartbeat written by the original (no host), by another host, or by a process of this
+    /// host that still runs. None when no sign says it is live. Callers that hold the name's
+    /// locks use this to refuse a name that an agent they cannot see by lock is using.
+    pub fn live_elsewhere(&self, name: &Name) -> Option<String> {
+        let h = self.heartbeat(name)?;
+        if !fresh_active(&h) {
+            return None;
+        }
+        match h.host.as_deref() {
+            None | Some("") => Some("a fresh heartbeat from an agent without a lock".into()),
+            Some(host) if host != local_host() => {
+                Some(format!("a fresh heartbeat from host {host}"))
+            }
+            Some(_) => {
+                let pid = h.pid.filter(|&p| p != std::process::id())?;
+                // EPERM: it runs, as another user.
+                let alive = rustix::process::Pid::from_raw(pid as i32).is_some_and(|p| {
+                    !matches!(
+                        rustix::process::test_kill_process(p),
+                        Err(rustix::io::Errno::SRCH)
+                    )
+                });
+                alive.then(|| format!("pid {pid} keeps its heartbeat fresh"))
+            }
+        }
+    }
+
     pub fn heartbeat(&self, name: &Name) -> Option<Heartbeat> {
-        let bytes = fsutil::read_regular(&self.heartbeat_path(name), 64 * 1024).ok()?;
+        let status = self.dir(&["status"], false).ok()?;
+        let bytes = status
+            .read(&format!("{name}-heartbeat.json"), 64 * 1024)
+            .ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
-    /// True when a process holds `name`'s presence lock.
+    /// True when a process holds `name`'s presence lock (the lock file or the mailbox folder).
     fn lock_held(&self, name: &Name) -> bool {
-        // O_NONBLOCK: a FIFO planted under the lock's name must not hang `list`.
-        let Ok(f) = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-            .open(self.lock_path(name))
-        else {
-            return false;
-        };
-        matches!(f.try_lock_shared(), Err(TryLockError::WouldBlock))
+        if self.status_lock_held(&format!("{name}.lock")) {
+            return true;
+        }
+        self.mailbox(name, "", false).is_ok_and(|mailbox| {
+            rustix::fs::flock(mailbox.fd(), FlockOperation::NonBlockingLockShared)
+                == Err(rustix::io::Errno::WOULDBLOCK)
+        })
     }
 
     pub fn agent(&self, name: &Name) -> AgentInfo {
@@ -126,17 +184,8 @@ impl Bridge {
             Some(h) if h.host.as_deref() == Some(local_host()) && !h.is_mirror() => {
                 held && h.status == "active"
             }
-            // The original's agents and other hosts' agents (mirrored by a relay, or on a shared
-            // network filesystem): judged by heartbeat age.
-            Some(h) => {
-                held || (h.status == "active"
-                    && clock::parse(&h.heartbeat)
-                        .or_else(|| clock::parse(&h.timestamp))
-                        .is_some_and(|t| {
-                            clock::age(t, clock::now()) <= ONLINE_WINDOW
-                                && t <= clock::now() + ONLINE_WINDOW
-                        }))
-            }
+            // The original's agents and other hosts' agents: judged by heartbeat age.
+            Some(h) => held || fresh_active(h),
             None => held,
         };
         AgentInfo {
@@ -157,10 +206,12 @@ impl Bridge {
     /// Every known agent: those with a heartbeat, a lock or a mailbox, sorted by name.
     pub fn agents(&self) -> Vec<AgentInfo> {
         let mut names = self.mailboxes();
-        if let Ok(entries) = fs::read_dir(self.status_dir()) {
-            for e in entries.flatten() {
-                let file = e.file_name();
-                let Some(file) = file.to_str() else { continue };
+        let status = self.dir(&["status"], false).and_then(|d| {
+            d.entries()
+                .map_err(|e| super::Error::io("list", d.path(), e))
+        });
+        if let Ok(entries) = status {
+            for file in &entries {
                 let stem = file
                     .strip_suffix("-heartbeat.json")
                     .or_else(|| file.strip_suffix(".lock"));
@@ -181,6 +232,52 @@ impl Bridge {
             .map(|a| a.name)
             .collect()
     }
+}
+
+/// Takes the exclusive lock on the mailbox folder and on the lock file, or neither.
+impl Bridge {
+    /// True when a process holds an exclusive lock on `status/<file>`.
+    pub(super) fn status_lock_held(&self, file: &str) -> bool {
+        let Ok(status) = self.dir(&["status"], false) else {
+            return false;
+        };
+        // O_NONBLOCK: a FIFO planted under the lock's name must not hang `list`.
+        let Ok(fd) = rustix::fs::openat(
+            status.fd(),
+            file,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) else {
+            return false;
+        };
+        matches!(
+            File::from(fd).try_lock_shared(),
+            Err(TryLockError::WouldBlock)
+        )
+    }
+}
+
+fn try_lock_both(mailbox: &Dir, lock: &File) -> Result<(), TryLockError> {
+    match rustix::fs::flock(mailbox.fd(), FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => {}
+        Err(rustix::io::Errno::WOULDBLOCK) => return Err(TryLockError::WouldBlock),
+        Err(e) => return Err(TryLockError::Error(e.into())),
+    }
+    let taken = lock.try_lock();
+    if taken.is_err() {
+        let _ = rustix::fs::flock(mailbox.fd(), FlockOperation::Unlock);
+    }
+    taken
+}
+
+/// An `active` heartbeat at most [`ONLINE_WINDOW`] old (and not from the future).
+fn fresh_active(h: &Heartbeat) -> bool {
+    h.status == "active"
+        && clock::parse(&h.heartbeat)
+            .or_else(|| clock::parse(&h.timestamp))
+            .is_some_and(|t| {
+                clock::age(t, clock::now()) <= ONLINE_WINDOW && t <= clock::now() + ONLINE_WINDOW
+            })
 }
 
 fn local_host() -> &'static str {
@@ -228,8 +325,9 @@ impl Presence {
         };
         let json = serde_json::to_string_pretty(&hb).unwrap_or_default();
         let name = format!("{}-heartbeat.json", self.name);
-        fsutil::write_atomic(&self.bridge.status_dir(), &name, json.as_bytes(), false)?;
-        Ok(())
+        self.bridge
+            .dir(&["status"], true)?
+            .write_atomic(&name, json.as_bytes(), false)
     }
 
     /// Keeps the heartbeat fresh from a background thread until the returned handle is dropped.

@@ -4,11 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::fs;
 
 use super::error::{Error, Result};
+use super::fsutil::{Dir, is_not_found};
+use super::mailbox::{DONE, INBOX, RECEIPTS, RELAYED};
 use super::presence::Heartbeat;
-use super::{AgentInfo, Bridge, Message, Name, clock, fsutil, ids};
+use super::{AgentInfo, Bridge, Message, Name, clock, ids};
 
 /// The heartbeat field that marks a mirror: written by a relay for an agent of another host.
 const MIRROR_FIELD: &str = "mirror";
@@ -101,10 +102,10 @@ impl Bridge {
             online_since: agent.online_since.clone(),
             extra,
         };
-        fsutil::create_dir_private(&self.status_dir())?;
         let json = serde_json::to_string_pretty(&hb).unwrap_or_default();
         let file = format!("{}-heartbeat.json", agent.name);
-        fsutil::write_atomic(&self.status_dir(), &file, json.as_bytes(), false)?;
+        self.dir(&["status"], true)?
+            .write_atomic(&file, json.as_bytes(), false)?;
         Ok(true)
     }
 
@@ -148,13 +149,15 @@ impl Bridge {
     pub fn holds(&self, name: &Name, id: &str) -> bool {
         let file = format!("{id}.json");
         ids::is_safe_id(id)
-            && [
-                self.inbox_dir(name),
-                self.done_dir(name),
-                self.relayed_dir(name),
-            ]
-            .iter()
-            .any(|dir| fs::symlink_metadata(dir.join(&file)).is_ok())
+            && [INBOX, DONE, RELAYED]
+                .iter()
+                .any(|sub| self.has_file(name, sub, &file))
+    }
+
+    /// True when folder `sub` of `name`'s mailbox has an entry `file` (a link is not followed).
+    fn has_file(&self, name: &Name, sub: &str, file: &str) -> bool {
+        self.mailbox(name, sub, false)
+            .is_ok_and(|dir| dir.stat(file).is_ok())
     }
 
     /// Commits a message that arrived from another host into `to`'s inbox (the Maildir write),
@@ -177,7 +180,7 @@ impl Bridge {
                 if self.holds(to, &msg.id) {
                     return Ok(false);
                 }
-                self.write_inbox(to, msg, false).map(|()| true)
+                self.write_inbox(to, msg, false).map(|_| true)
             })
             .collect();
         let mut synced: Vec<&Name> = Vec::new();
@@ -187,7 +190,10 @@ impl Bridge {
             }
             synced.push(to);
             let dir = self.inbox_dir(to);
-            if let Err(e) = fsutil::sync_dir(&dir) {
+            let sync = self
+                .mailbox(to, INBOX, false)
+                .and_then(|inbox| inbox.sync().map_err(|e| Error::io("sync", &dir, e)));
+            if let Err(e) = sync {
                 // Not durable: none of this inbox's new messages may be acked.
                 let reason = e.to_string();
                 for (j, (other, _)) in arrivals.iter().enumerate() {
@@ -207,10 +213,13 @@ impl Bridge {
     /// Moves a message that another host has accepted from `name`'s inbox to `relayed/`, the
     /// sender's record that it left. False when it was no longer in the inbox.
     pub fn mark_relayed(&self, name: &Name, file: &str) -> Result<bool> {
-        let dir = self.relayed_dir(name);
-        fsutil::create_dir_private(&dir)?;
-        let from = self.inbox_dir(name).join(file);
-        match fs::rename(&from, dir.join(file)) {
+        let relayed = self.mailbox(name, RELAYED, true)?;
+        let inbox = match self.mailbox(name, INBOX, false) {
+            Err(e) if is_not_found(&e) => return Ok(false),
+            other => other?,
+        };
+        let from = inbox.path().join(file);
+        match inbox.rename(file, &relayed, file, false) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(Error::io("move to relayed/", &from, e)),
@@ -219,8 +228,9 @@ impl Bridge {
 
     /// Makes a batch of [`Bridge::mark_relayed`] moves durable: one fsync per directory.
     pub fn sync_relayed(&self, name: &Name) -> Result<()> {
-        for dir in [self.relayed_dir(name), self.inbox_dir(name)] {
-            fsutil::sync_dir(&dir).map_err(|e| Error::io("sync", &dir, e))?;
+        for sub in [RELAYED, INBOX] {
+            let dir: Dir = self.mailbox(name, sub, false)?;
+            dir.sync().map_err(|e| Error::io("sync", dir.path(), e))?;
         }
         Ok(())
     }
@@ -230,8 +240,11 @@ impl Bridge {
         if !ids::is_safe_id(id) {
             return None;
         }
-        let path = self.receipts_dir(name).join(format!("{id}.receipt.json"));
-        let bytes = fsutil::read_regular(&path, 64 * 1024).ok()?;
+        let bytes = self
+            .mailbox(name, RECEIPTS, false)
+            .ok()?
+            .read(&format!("{id}.receipt.json"), 64 * 1024)
+            .ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
@@ -243,13 +256,15 @@ impl Bridge {
         if !ids::is_safe_id(id) {
             return Err(Error::InvalidId(id.chars().take(80).collect()));
         }
-        if fs::symlink_metadata(self.relayed_dir(&name).join(format!("{id}.json"))).is_err() {
+        if !self.has_file(&name, RELAYED, &format!("{id}.json")) {
             return Ok(false);
         }
-        let dir = self.receipts_dir(&name);
-        fsutil::create_dir_private(&dir)?;
         let json = serde_json::to_string_pretty(receipt).unwrap_or_default();
-        fsutil::write_atomic(&dir, &format!("{id}.receipt.json"), json.as_bytes(), false)?;
+        self.mailbox(&name, RECEIPTS, true)?.write_atomic(
+            &format!("{id}.receipt.json"),
+            json.as_bytes(),
+            false,
+        )?;
         Ok(true)
     }
 
@@ -263,10 +278,13 @@ impl Bridge {
             return Some(Finished::Gone);
         }
         let file = format!("{id}.json");
-        if fs::symlink_metadata(self.inbox_dir(name).join(&file)).is_ok() {
+        if self.has_file(name, INBOX, &file) {
             return None;
         }
-        let done = fsutil::read_regular(&self.done_dir(name).join(&file), self.max_size());
+        let done = self
+            .mailbox(name, DONE, false)
+            .map_err(|_| ())
+            .and_then(|d| d.read(&file, self.max_size()).map_err(|_| ()));
         match done.map(|b| serde_json::from_slice::<Message>(&b)) {
             Ok(Ok(m)) if m.is_expired(clock::now()) => Some(Finished::Expired),
             Ok(_) => None,
@@ -349,12 +367,12 @@ mod tests {
         let bob = Name::new("bob").unwrap();
         assert!(b.commit_arrived(&bob, &m).unwrap());
         assert!(!b.commit_arrived(&bob, &m).unwrap(), "a repeat is skipped");
-        assert_eq!(b.pending_count(&bob), 1);
+        assert_eq!(b.pending_count(&bob).unwrap(), 1);
         let file = format!("{}.json", m.id);
         assert!(b.mark_relayed(&bob, &file).unwrap());
         b.sync_relayed(&bob).unwrap();
         assert!(!b.mark_relayed(&bob, &file).unwrap());
-        assert_eq!(b.pending_count(&bob), 0);
+        assert_eq!(b.pending_count(&bob).unwrap(), 0);
         assert!(
             !b.commit_arrived(&bob, &m).unwrap(),
             "a message that left from here is no arrival"
@@ -370,7 +388,7 @@ mod tests {
             .collect();
         let results = b.commit_arrivals(&batch);
         assert!(results.iter().all(|r| matches!(r, Ok(true))), "{results:?}");
-        assert_eq!(b.pending_count(&bob), 3);
+        assert_eq!(b.pending_count(&bob).unwrap(), 3);
     }
 
     #[test]
@@ -383,8 +401,8 @@ mod tests {
         };
         assert!(!b.record_receipt(&receipt).unwrap());
         let bob = Name::new("bob").unwrap();
-        fsutil::create_dir_private(&b.relayed_dir(&bob)).unwrap();
-        fs::write(b.relayed_dir(&bob).join("msg-1.json"), "{}").unwrap();
+        std::fs::create_dir_all(b.relayed_dir(&bob)).unwrap();
+        std::fs::write(b.relayed_dir(&bob).join("msg-1.json"), "{}").unwrap();
         assert!(b.record_receipt(&receipt).unwrap());
         assert_eq!(b.finished(&bob, "msg-1"), Some(Finished::Read(receipt)));
         assert_eq!(b.finished(&bob, "msg-2"), Some(Finished::Gone));

@@ -5,15 +5,15 @@ use crate::bridge::Draft;
 use crate::cli::{BroadcastArgs, wire_name};
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{self, Output};
 
 pub fn run(ctx: &Context, args: BroadcastArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
     let text = super::read_text(&args.text, ctx.bridge.max_size())?;
     let targets = ctx.bridge.broadcast_targets(&me, args.include_offline);
     if targets.is_empty() {
-        eprintln!(
-            "cc2cc: no other agent is online; nothing sent (--include-offline queues for known agents)"
+        output::note(
+            "no other agent is online; nothing sent (--include-offline queues for known agents)",
         );
         return Ok(());
     }
@@ -29,7 +29,7 @@ pub fn run(ctx: &Context, args: BroadcastArgs) -> Result<(), CliError> {
             Ok(msg) => out.line(&format!("{}\t{}", msg.id, msg.to))?,
             Err(e) => {
                 failed = true;
-                eprintln!("cc2cc: error: to {to}: {e}");
+                output::error(&format!("to {to}: {e}"), None);
             }
         }
     }

@@ -1,13 +1,18 @@
 //! `cc2cc inbox`: pending messages, oldest first, claimed as they are printed (`--peek` leaves
 //! them; `--all` shows read history first).
+//!
+//! The promise of a plain `inbox`: a message is marked read only after its write to standard
+//! output succeeded, and one whose write failed (a closed pipe) is put back, unread. What a
+//! consumer had already received but not processed when it died is not known to us: scripts
+//! that must not miss anything use `inbox --peek` and then `cc2cc ack ID…`.
 
 use std::io::IsTerminal;
 
-use crate::bridge::Filter;
+use crate::bridge::{Filter, Flow};
 use crate::cli::{InboxArgs, wire_name};
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{self, Output};
 
 pub fn run(ctx: &Context, args: InboxArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
@@ -32,29 +37,31 @@ pub fn run(ctx: &Context, args: InboxArgs) -> Result<(), CliError> {
         }
         filter.limit = filter.limit.map(|n| n - shown);
     }
-    // Each claimed message is printed (and flushed) at once: Ctrl-C or a closed pipe leaves at
-    // most one message claimed but unseen.
+    // Each claimed message is printed and flushed at once; one whose write fails goes back.
     let mut failed = None;
     let mut taken = ctx
         .bridge
-        .take_each(&me, &filter, args.peek, &|_| false, &mut |m| match out
-            .message(m)
-            .and_then(|()| if args.peek { Ok(()) } else { out.flush() })
+        .take_each(&me, &filter, args.peek, &|_| false, &mut |env| match out
+            .message(&env.message)
+            .and_then(|()| out.flush())
         {
-            Ok(()) => true,
+            Ok(()) => Flow::Next,
             Err(e) => {
                 failed = Some(e);
-                false
+                Flow::PutBack
             }
         });
+    problems.append(&mut taken.problems);
+    let serious = super::report_problems(&problems, &taken.expired);
     if let Some(e) = failed {
         return Err(e.into());
     }
+    if let Some(e) = taken.failed {
+        return Err(e.into());
+    }
     out.flush()?;
-    problems.append(&mut taken.problems);
-    let serious = super::report_problems(&problems, &taken.expired);
     if shown + taken.messages.len() == 0 && !ctx.json && std::io::stdout().is_terminal() {
-        eprintln!("cc2cc: no pending messages for {me}");
+        output::note(&format!("no pending messages for {me}"));
     }
     if serious {
         Err(CliError::Reported)

@@ -2,7 +2,7 @@
 
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{Output, one_line};
+use crate::output::{self, Output, one_line};
 
 pub fn run(ctx: &Context) -> Result<(), CliError> {
     let me = ctx.maybe_me()?;
@@ -17,9 +17,18 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
             ("LAST SEEN", 0),
         ])?;
     }
+    let mut uncounted = false;
     for a in agents {
         let status = if a.online { "online" } else { "offline" };
-        let pending = ctx.bridge.pending_count(&a.name);
+        // An inbox that cannot be listed is not an empty one: "?" (null in JSON), and exit 1.
+        let pending = match ctx.bridge.pending_count(&a.name) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                uncounted = true;
+                output::error(&e.to_string(), e.hint().as_deref());
+                None
+            }
+        };
         let is_self = me.as_ref() == Some(&a.name);
         if ctx.json {
             let hb = a.heartbeat.as_ref();
@@ -48,11 +57,15 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
             out.row(&[
                 (&name, 31),
                 (status, 7),
-                (&pending.to_string(), 7),
+                (&pending.map_or("?".into(), |n| n.to_string()), 7),
                 (&host, 15),
                 (&seen, 0),
             ])?;
         }
     }
-    Ok(out.flush()?)
+    out.flush()?;
+    if uncounted {
+        return Err(CliError::Reported);
+    }
+    Ok(())
 }

@@ -1,12 +1,21 @@
 //! One module per subcommand: parse arguments → one library call → print.
 
+mod ack;
 mod broadcast;
+mod doctor;
+mod forget;
+mod history;
 mod inbox;
 mod list;
+mod monitor;
+mod prune;
 mod register;
 mod relay;
 mod reply;
+mod schedule;
 mod send;
+mod status;
+mod tick;
 mod watch;
 mod whoami;
 
@@ -16,8 +25,14 @@ use crate::bridge::{Message, Problem};
 use crate::cli::{Cli, Command, Text};
 use crate::context::Context;
 use crate::error::CliError;
+use crate::output;
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    // The doctor examines the bridge before opening it: what Context::new refuses is a finding.
+    let cli = match cli.command {
+        Command::Doctor(args) => return doctor::run(&cli.global, args),
+        _ => cli,
+    };
     let ctx = Context::new(&cli.global)?;
     match cli.command {
         Command::Send(args) => send::run(&ctx, args),
@@ -27,8 +42,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Whoami => whoami::run(&ctx),
         Command::Register(args) => register::run(&ctx, args),
         Command::Inbox(args) => inbox::run(&ctx, args),
+        Command::Ack(args) => ack::run(&ctx, args),
         Command::Watch(args) => watch::run(&ctx, args),
+        Command::Forget(args) => forget::run(&ctx, args),
         Command::ServeMcp(args) => crate::mcp::run(ctx, args),
+        Command::Monitor(args) => monitor::run(&ctx, args),
+        Command::Doctor(_) => unreachable!("handled above"),
+        Command::Status(args) => status::run(&ctx, args),
+        Command::History(args) => history::run(&ctx, args),
+        Command::Prune(args) => prune::run(&ctx, args),
+        Command::Schedule(command) => schedule::run(&ctx, command),
+        Command::Tick => tick::run(&ctx),
         Command::Relay(args) => relay::run(&ctx, args),
     }
 }
@@ -76,28 +100,28 @@ pub fn read_text(text: &Text, limit: u64) -> Result<String, CliError> {
     Ok(text)
 }
 
-/// Reports what a pass over the inbox met but did not hand out, one line each on stderr.
-/// Returns true when something needs the user (a message that cannot be decrypted).
+/// Reports what a pass over the inbox met but did not hand out, one line each on stderr, all
+/// through the sanitiser (file names and ids come from the bridge). Returns true when something
+/// needs the user: a message that waits but cannot be shown, or a file that could not be moved.
 pub fn report_problems(problems: &[Problem], expired: &[Message]) -> bool {
     let mut serious = false;
     for p in problems {
-        match p {
-            Problem::Undecryptable { error, .. } => {
-                serious = true;
-                eprintln!("cc2cc: error: {error}");
-                if let Some(h) = error.hint() {
-                    eprintln!("hint: {h}");
-                }
-            }
-            other => eprintln!("cc2cc: warning: {other}"),
+        if p.is_serious() {
+            serious = true;
+            let error = match p {
+                Problem::Undecryptable { error, .. } => error.to_string(),
+                other => other.to_string(),
+            };
+            output::error(&error, p.hint().as_deref());
+        } else {
+            output::warn(&p.to_string());
         }
     }
     for m in expired {
-        eprintln!(
-            "cc2cc: note: {} from {} expired unread; its sender was told",
-            crate::output::one_line(&m.id),
-            crate::output::one_line(&m.from)
-        );
+        output::note(&format!(
+            "{} from {} expired unread; its sender was told",
+            m.id, m.from
+        ));
     }
     serious
 }

@@ -4,7 +4,7 @@ use crate::bridge::{Error, Name};
 use crate::cli::RegisterArgs;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{self, Output};
 
 pub fn run(ctx: &Context, args: RegisterArgs) -> Result<(), CliError> {
     let bridge = &ctx.bridge;
@@ -28,6 +28,10 @@ pub fn run(ctx: &Context, args: RegisterArgs) -> Result<(), CliError> {
         }))?;
     } else {
         out.line(name.as_str())?;
+        // A name is an argument, not a state: say how to act as it.
+        output::note(&format!(
+            "act as it with --as {name} or CC2CC_NAME={name} (e.g. in a crontab line)"
+        ));
     }
     Ok(out.flush()?)
 }

@@ -1,6 +1,6 @@
 //! `cc2cc reply MSG_ID [TEXT|-]`: the recipient is the sender of MSG_ID.
 
-use crate::bridge::{Draft, Name};
+use crate::bridge::Name;
 use crate::cli::{ReplyArgs, wire_name};
 use crate::context::Context;
 use crate::error::CliError;
@@ -9,20 +9,17 @@ use crate::output::Output;
 pub fn run(ctx: &Context, args: ReplyArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
     let original = ctx.bridge.find(&me, &args.msg_id)?;
-    let to = Name::new(&original.from).map_err(|e| {
+    Name::new(&original.from).map_err(|e| {
         CliError::failed(format!("cannot reply to {}: its sender {e}", args.msg_id))
     })?;
     let text = super::read_text(&args.text, ctx.bridge.max_size())?;
-    let mut draft = Draft::new(to.as_str(), &text);
-    draft.kind = if original.kind == "task" {
-        "response"
-    } else {
-        "message"
-    }
-    .into();
-    draft.priority = wire_name(&args.priority);
-    draft.reply_to = Some(original.id);
-    let msg = ctx.bridge.send(&me, draft)?;
+    let msg = ctx.bridge.reply(
+        &me,
+        &args.msg_id,
+        &original,
+        &text,
+        &wire_name(&args.priority),
+    )?;
     let mut out = Output::new(ctx.json);
     if ctx.json {
         out.json_line(&serde_json::json!({"id": msg.id, "to": msg.to, "replyTo": msg.reply_to}))?;

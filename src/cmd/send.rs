@@ -1,42 +1,75 @@
-//! `cc2cc send --to NAME [TEXT|-]`
+//! `cc2cc send --to NAME [TEXT|-]`, now or later (`--at`, `--in`).
 
-use crate::bridge::{Draft, Error, Name};
+use crate::bridge::{Draft, Error, Name, clock, cron};
 use crate::cli::{SendArgs, wire_name};
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{self, Output};
 
-pub fn run(ctx: &Context, args: SendArgs) -> Result<(), CliError> {
+pub fn run(ctx: &Context, mut args: SendArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
     let to = Name::new(&args.to)?;
+    // `--wait 5m TEXT` (the old spelling): two arguments after --wait, so the first is the
+    // duration. With one argument it is always the text (`--wait=5m` or --timeout for a limit).
+    if let Some(text) = args.old_wait_text.take() {
+        let first = args.text.text.take().unwrap_or_default();
+        let wait = crate::cli::parse_duration(&first).map_err(|e| {
+            CliError::usage(format!(
+                "two texts given; with --wait the first would be a duration, but {e}"
+            ))
+        })?;
+        args.timeout = args.timeout.or(Some(wait));
+        args.text.text = Some(text);
+    }
+    let now = clock::now();
+    let due = match (&args.at, args.delay) {
+        (Some(at), _) => Some(cron::parse_at(at, now).map_err(CliError::usage)?),
+        (None, Some(delay)) => Some(now + delay),
+        (None, None) => None,
+    };
     let text = super::read_text(&args.text, ctx.bridge.max_size())?;
     let online = ctx.bridge.is_online(&to);
     if args.require_online && !online {
         return Err(Error::RecipientOffline(to.to_string()).into());
     }
-    let msg = ctx.bridge.send(
-        &me,
-        Draft {
-            to: to.to_string(),
-            text,
-            kind: wire_name(&args.kind),
-            priority: wire_name(&args.priority),
-            reply_to: None,
-            ttl: args.ttl.0,
-        },
-    )?;
+    let new_name = ctx.bridge.new_name_note(&to);
+    let draft = Draft {
+        to: to.to_string(),
+        text,
+        kind: wire_name(&args.kind),
+        priority: wire_name(&args.priority),
+        reply_to: None,
+        ttl: args.ttl.0,
+    };
+    let msg = match due {
+        Some(due) => ctx.bridge.send_at(&me, draft, due)?,
+        None => ctx.bridge.send(&me, draft)?,
+    };
     let mut out = Output::new(ctx.json);
     if ctx.json {
-        out.json_line(&serde_json::json!({"id": msg.id, "to": msg.to, "queued": !online}))?;
+        let mut line = serde_json::json!({"id": msg.id, "to": msg.to, "queued": !online});
+        if due.is_some() {
+            line["scheduled"] = msg.timestamp.clone().into();
+        }
+        out.json_line(&line)?;
     } else {
         out.line(&msg.id)?;
-        if !online {
-            eprintln!("cc2cc: {to} is offline; the message waits in its inbox");
+    }
+    // Said in --json mode too: stdout stays machine output, and a typo must not pass silently.
+    match new_name {
+        Some(note) => output::note(&note),
+        None if due.is_some() => output::note(&format!("scheduled for {}", msg.timestamp)),
+        None if !online => {
+            output::note(&format!("{to} is offline; the message waits in its inbox"))
         }
+        None => {}
     }
     out.flush()?;
     match args.wait {
-        Some(wait) => super::watch::wait_for_reply(ctx, &me, &msg.id, wait.0, &mut out),
+        Some(wait) => {
+            let limit = args.timeout.or(wait.0);
+            super::watch::wait_for_reply(ctx, &me, &msg.id, limit, &mut out)
+        }
         None => Ok(()),
     }
 }

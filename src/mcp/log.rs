@@ -52,12 +52,24 @@ pub fn init() {
 }
 
 pub fn enabled(level: Level) -> bool {
-    level <= *LEVEL.get_or_init(|| Level::Warn)
+    // --quiet keeps errors only, as for the other commands.
+    let max = if crate::output::is_quiet() {
+        Level::Error
+    } else {
+        *LEVEL.get_or_init(|| Level::Warn)
+    };
+    level <= max
 }
 
+/// Every line goes through the one sanitiser: file names and ids in it come from the bridge.
 fn write(level: Level, msg: impl Display) {
     if enabled(level) {
-        eprintln!("cc2cc: {}: {msg}", level.label());
+        let msg = msg.to_string();
+        eprintln!(
+            "cc2cc: {}: {}",
+            level.label(),
+            crate::output::one_line(&msg)
+        );
     }
 }
 

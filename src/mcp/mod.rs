@@ -12,20 +12,40 @@ mod rpc;
 mod server;
 mod tools;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::bridge::{Bridge, Error, Message, Name, Presence, Problem};
 use crate::cli::ServeMcpArgs;
 use crate::context::Context;
 use crate::error::CliError;
 
+pub use push::{channels_flag, rule};
+
 /// The agent this server is: its presence on the bridge and what it has pushed and reported.
 pub struct Agent {
     pub bridge: Bridge,
     pub presence: Presence,
     pub pushed: push::Pushed,
+    /// What a channel push is for (present, off, hint).
+    pub channel: push::Mode,
+    /// The Claude Code session whose name this is, so a rename moves the binding along.
+    pub session: Option<String>,
+    /// Long messages announced by a push and left for check_inbox.
+    announced: HashSet<String>,
     /// Files whose problems were logged already, so a stuck file is reported once.
     noted: HashSet<String>,
+    /// Messages in the result being built, to claim once it is written: (file, message).
+    unclaimed: Vec<(String, Message)>,
+    /// Long messages being shown in parts, by id.
+    pub parts: HashMap<String, Parts>,
+}
+
+/// A long message shown part by part; claimed when every part was shown.
+pub struct Parts {
+    file: String,
+    pub message: Message,
+    total: usize,
+    shown: BTreeSet<usize>,
 }
 
 impl Agent {
@@ -48,23 +68,93 @@ impl Agent {
         }
     }
 
-    /// Delivered messages are never pushed afterwards, even if their file came back.
-    fn mark_delivered(&mut self, messages: &[Message]) {
-        for m in messages {
-            self.pushed.insert(&m.id);
+    /// Queues `message` (from `file`) to be claimed once the result that carries it is written.
+    fn claim_after_write(&mut self, file: String, message: Message) {
+        self.unclaimed.push((file, message));
+    }
+
+    /// How many messages the result being built carries.
+    fn queued(&self) -> usize {
+        self.unclaimed.len()
+    }
+
+    /// After a response was written (or could not be): claims what it carried, or leaves it
+    /// all pending. Delivered messages are never pushed afterwards, even if their file came back.
+    pub fn settle(&mut self, written: bool) {
+        let unclaimed = std::mem::take(&mut self.unclaimed);
+        if !written {
+            if !unclaimed.is_empty() {
+                log::info(format_args!(
+                    "{} message(s) stay pending: the result carrying them was not written",
+                    unclaimed.len()
+                ));
+            }
+            return;
         }
+        let files: Vec<(&str, &str)> = unclaimed
+            .iter()
+            .map(|(file, m)| (file.as_str(), m.id.as_str()))
+            .collect();
+        let claimed = self.bridge.claim_files(self.name(), &files);
+        for ((_, m), claimed) in unclaimed.iter().zip(claimed) {
+            self.pushed.insert(&m.id);
+            match claimed {
+                Ok(true) => {}
+                Ok(false) => log::warn(format_args!(
+                    "{} was shown to the model but another reader had already taken it",
+                    m.id
+                )),
+                Err(e) => log::warn(format_args!("cannot mark {} read: {e}", m.id)),
+            }
+        }
+    }
+
+    fn start_parts(&mut self, file: String, message: Message) {
+        let total = delivery::split(message.text(), delivery::PART_BYTES).len();
+        self.parts.insert(
+            message.id.clone(),
+            Parts {
+                file,
+                message,
+                total,
+                shown: BTreeSet::new(),
+            },
+        );
+    }
+
+    /// Records that part `part` of `id` goes out; with the last one the message is queued for
+    /// its claim.
+    fn part_shown(&mut self, id: &str, part: usize) {
+        let Some(p) = self.parts.get_mut(id) else {
+            return;
+        };
+        p.shown.insert(part);
+        if p.shown.len() == p.total
+            && let Some(p) = self.parts.remove(id)
+        {
+            self.claim_after_write(p.file, p.message);
+        }
+    }
+
+    /// The parts of `id` not shown yet; None when `id` is not being shown in parts.
+    fn parts_missing(&self, id: &str) -> Option<Vec<usize>> {
+        let p = self.parts.get(id)?;
+        Some((1..=p.total).filter(|n| !p.shown.contains(n)).collect())
     }
 }
 
 pub fn run(ctx: Context, args: ServeMcpArgs) -> Result<(), CliError> {
     log::init();
     let bridge = ctx.bridge.clone();
-    let presence = go_online(&bridge, ctx.maybe_me()?)?;
+    let (given, chosen) = ctx.session_identity(true)?;
+    let presence = go_online(&bridge, given)?;
     log::info(format_args!(
-        "{} online on {}",
+        "{} online on {} (name {chosen})",
         presence.name(),
         bridge.root().display()
     ));
+    let (channel, why) = push::mode();
+    log::info(format_args!("channel push: {channel:?} ({why})"));
     // A request may carry a whole message, JSON-escaped; anything far beyond is refused.
     let line_limit = usize::try_from(bridge.max_size().saturating_mul(4))
         .unwrap_or(usize::MAX)
@@ -73,7 +163,15 @@ pub fn run(ctx: Context, args: ServeMcpArgs) -> Result<(), CliError> {
         bridge,
         presence,
         pushed: push::Pushed::default(),
+        channel,
+        session: match chosen {
+            crate::context::Chosen::Session { id, .. } => Some(id),
+            _ => None,
+        },
+        announced: HashSet::new(),
         noted: HashSet::new(),
+        unclaimed: Vec::new(),
+        parts: HashMap::new(),
     };
     server::serve(agent, args.poll, line_limit)
 }

@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use crate::bridge::presence::HEARTBEAT_EVERY;
 use crate::bridge::watch::{DEFAULT_POLL, InboxWatcher, Mode};
-use crate::bridge::{Draft, Name};
+use crate::bridge::{Draft, Name, Ticker};
 use crate::error::CliError;
 use crate::signals;
 
 use super::rpc::{self, Frame, Incoming, LineReader, RpcError};
 use super::{Agent, handshake, log, push, tools};
+use crate::present;
 
 /// Frames waiting to be served; a client that writes faster than we answer blocks on its pipe
 /// instead of growing our memory.
@@ -27,6 +28,9 @@ const BURST: usize = 64;
 /// a client that stopped reading), the process exits anyway; the kernel drops the presence lock,
 /// so the agent still shows offline at once.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+/// Claude Code starts listening for a server's channel events a few milliseconds after the
+/// handshake; a push before that is dropped. A push that presents (and claims) waits this long.
+const CHANNEL_SETTLE: Duration = Duration::from_secs(1);
 
 pub enum Event {
     Frame(Frame),
@@ -51,9 +55,13 @@ pub struct Server<W: Write> {
     poll: Option<Duration>,
     line_limit: usize,
     initialized: bool,
+    /// When `notifications/initialized` came.
+    initialized_at: Option<Instant>,
     woken: bool,
     scan_due: bool,
     stdout_closed: bool,
+    /// Delivers scheduled messages and recurring schedules as they fall due.
+    ticker: Ticker,
 }
 
 /// Serves on stdin/stdout until stdin ends, stdout closes or a signal comes; then writes the
@@ -71,9 +79,11 @@ pub fn serve(agent: Agent, poll: Option<Duration>, line_limit: usize) -> Result<
         poll,
         line_limit,
         initialized: false,
+        initialized_at: None,
         woken: false,
         scan_due: true,
         stdout_closed: false,
+        ticker: Ticker::default(),
     };
     let stop = server.run(&rx);
     signals.close();
@@ -103,7 +113,8 @@ impl<W: Write> Server<W> {
         loop {
             let wait = next_beat
                 .min(next_scan)
-                .saturating_duration_since(Instant::now());
+                .saturating_duration_since(Instant::now())
+                .min(self.ticker.wait());
             let mut event = match rx.recv_timeout(wait) {
                 Ok(e) => Some(e),
                 Err(RecvTimeoutError::Timeout) => None,
@@ -135,7 +146,22 @@ impl<W: Write> Server<W> {
             }
             if now >= next_scan {
                 self.scan_due = true;
+                if self.watcher.replaced() {
+                    // Events follow the old folder's inode: without a new watch, delivery would
+                    // quietly fall back to this timer.
+                    log::warn(format_args!(
+                        "{} was removed and made again; watching the new folder",
+                        self.agent.bridge.inbox_dir(self.agent.name()).display()
+                    ));
+                    self.watcher = start_watcher(&self.agent, self.poll, &self.events);
+                }
                 next_scan = now + self.watcher.interval();
+            }
+            if let Some(ticked) = self.ticker.run_if_due(&self.agent.bridge) {
+                for (schedule, m) in &ticked.fired {
+                    log::info(format_args!("fired {schedule}: {} to {}", m.id, m.to));
+                }
+                self.agent.note(&ticked.problems, &[]);
             }
             if self.scan_due && self.initialized {
                 self.scan_due = false;
@@ -185,11 +211,13 @@ impl<W: Write> Server<W> {
             Ok(Incoming::Response) => log::debug("ignored a response: we send no requests"),
             Ok(Incoming::Notification { method, .. }) => self.notified(&method),
             Ok(Incoming::Request { id, method, params }) => {
-                let reply = match guarded(&method, || self.dispatch(&method, params)) {
-                    Ok(result) => rpc::result(id, result),
-                    Err(error) => rpc::error(id, &error),
+                let (reply, carried) = match guarded(&method, || self.dispatch(&method, params)) {
+                    Ok(result) => (rpc::result(id, result), true),
+                    Err(error) => (rpc::error(id, &error), false),
                 };
-                self.write(&reply);
+                // Messages in a result are marked read only once it reached the client.
+                let written = self.write(&reply);
+                self.agent.settle(written && carried);
             }
         }
     }
@@ -257,6 +285,7 @@ impl<W: Write> Server<W> {
         match method {
             "notifications/initialized" => {
                 self.initialized = true;
+                self.initialized_at.get_or_insert_with(Instant::now);
                 if !self.woken {
                     self.woken = true;
                     self.wake();
@@ -291,7 +320,45 @@ impl<W: Write> Server<W> {
 
     fn push_new_mail(&mut self) {
         let name = self.agent.name().clone();
-        let (due, problems) = self.agent.pushed.due(&self.agent.bridge, &name);
+        if self.agent.bridge.monitor_live(&name) {
+            return; // the plugin's monitor presents new mail; a push would be a second copy
+        }
+        match self.agent.channel {
+            push::Mode::Off => {}
+            push::Mode::Present
+                if self
+                    .initialized_at
+                    .is_some_and(|t| t.elapsed() < CHANNEL_SETTLE) =>
+            {
+                self.scan_due = true; // the rescan timer comes back after the settling time
+            }
+            push::Mode::Present => self.present_by_push(&name),
+            push::Mode::Hint => self.hint_by_push(&name),
+        }
+    }
+
+    /// Channel events reach the model: each push presents its message, so it claims it.
+    fn present_by_push(&mut self, name: &Name) {
+        let bridge = self.agent.bridge.clone();
+        let rule = push::rule(&bridge);
+        let mut announced = std::mem::take(&mut self.agent.announced);
+        let taken = present::present_new(&bridge, name, &mut announced, &mut |new| {
+            let note = match new {
+                present::New::Whole(m) => push::message_notification(m, name, rule.as_deref()),
+                present::New::TooLong(m) => push::notice(&present::waiting_line(m, name)),
+            };
+            self.write(&note)
+        });
+        self.agent.announced = announced;
+        for m in &taken.messages {
+            self.agent.pushed.insert(&m.id);
+        }
+        self.agent.note(&taken.problems, &taken.expired);
+    }
+
+    /// An unknown client: push what is new as a hint; tool results present and claim it.
+    fn hint_by_push(&mut self, name: &Name) {
+        let (due, problems) = self.agent.pushed.due(&self.agent.bridge, name);
         self.agent.note(&problems, &[]);
         if due.is_empty() {
             return;
@@ -299,7 +366,7 @@ impl<W: Write> Server<W> {
         let rule = push::rule(&self.agent.bridge);
         log::debug(format_args!("pushing {} message(s)", due.len()));
         for m in &due {
-            if !self.write(&push::message_notification(m, rule.as_deref())) {
+            if !self.write(&push::message_notification(m, name, rule.as_deref())) {
                 return;
             }
         }
@@ -307,6 +374,11 @@ impl<W: Write> Server<W> {
 
     fn renamed(&mut self, old: &Name) {
         log::info(format_args!("renamed {old} to {}", self.agent.name()));
+        if let Some(id) = &self.agent.session
+            && let Err(e) = self.agent.bridge.rebind_session(id, self.agent.name())
+        {
+            log::warn(format_args!("cannot move the session's name along: {e}"));
+        }
         self.watcher = start_watcher(&self.agent, self.poll, &self.events);
         self.scan_due = true;
     }

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::bridge::message::{PRIORITIES, TYPES};
-use crate::bridge::{Draft, Error, Message, Name};
+use crate::bridge::{Draft, Error, HistoryQuery, Message, Name, clock};
 
 use super::{Agent, delivery};
 
@@ -17,6 +17,7 @@ struct Tool {
 }
 
 const CHECK_INBOX: &str = "check_inbox";
+const READ_MESSAGE: &str = "read_message";
 
 const TOOLS: &[Tool] = &[
     Tool {
@@ -61,6 +62,29 @@ const TOOLS: &[Tool] = &[
         run: check_inbox,
     },
     Tool {
+        name: "message_status",
+        description: "Where a message is in its life: scheduled, queued (waiting in the \
+                      recipient's inbox), read (when and by whom), answered (with the reply's \
+                      id) or expired (JSON object with `state`).",
+        schema: message_status_schema,
+        run: message_status,
+    },
+    Tool {
+        name: "history",
+        description: "Your own message history on the bridge: what you sent and what you read, \
+                      oldest first (the newest `limit`, default 20). Use it to recover context \
+                      in a fresh session.",
+        schema: history_schema,
+        run: history,
+    },
+    Tool {
+        name: READ_MESSAGE,
+        description: "Read one part of a long message (check_inbox shows the first part and says \
+                      how many there are). The message is marked read once every part was shown.",
+        schema: read_message_schema,
+        run: read_message,
+    },
+    Tool {
         name: "register",
         description: "Change your agent name. Pending messages move to the new name and online \
                       agents are told.",
@@ -101,7 +125,8 @@ pub fn call(agent: &mut Agent, name: &str, arguments: &Map<String, Value>) -> Va
     };
     let mut content = vec![json!({"type": "text", "text": text})];
     if name != CHECK_INBOX
-        && let (Some(mail), _) = delivery::deliver(agent)
+        && name != READ_MESSAGE
+        && let (Some(mail), _, _) = delivery::deliver(agent)
     {
         content.push(json!({"type": "text", "text": mail}));
     }
@@ -164,11 +189,15 @@ fn explain(e: &Error) -> String {
         Error::InvalidName { .. } => Some(
             "agent names are 1-31 characters of a-z, 0-9 and '-'; list_agents shows the known ones",
         ),
+        Error::NoSuchMessage(_) => {
+            Some("use an id that send, reply or history gave you; pruned messages are gone")
+        }
         Error::UnknownMessage { .. } | Error::InvalidId(_) => {
             Some("use the msg_id of a message you received (from a <channel> tag or check_inbox)")
         }
         Error::TooLarge { .. } => Some("send a shorter text, or split it into several messages"),
         Error::NameTaken { .. } => Some("a live agent uses that name; pick another"),
+        Error::LooksEncrypted => Some("reword the start of the text"),
         _ => None,
     };
     match hint {
@@ -226,6 +255,39 @@ fn reply_schema() -> Value {
     })
 }
 
+fn message_status_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "msg_id": {"type": "string", "description": "The id of a message (as send or reply returned it)"},
+        },
+        "required": ["msg_id"],
+    })
+}
+
+fn read_message_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "msg_id": {"type": "string", "description": "The id of the long message"},
+            "part": {"type": "integer", "minimum": 1, "description": "Which part (default 1)"},
+        },
+        "required": ["msg_id"],
+    })
+}
+
+fn history_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "query": {"type": "string", "description": "Only messages whose text contains this (ignoring case)"},
+            "with": {"type": "string", "description": "Only messages to or from this agent"},
+            "since": {"type": "string", "description": "Only messages newer than this duration, e.g. 90m or 2d"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": HISTORY_MAX, "description": "The newest N (default 20)"},
+        },
+    })
+}
+
 fn register_schema() -> Value {
     json!({
         "type": "object",
@@ -262,7 +324,7 @@ fn list_agents(agent: &mut Agent, _: &Args) -> Result<String, String> {
                 "status": if a.online { "online" } else { "offline" },
                 "last_seen": a.last_seen,
                 "is_self": a.name == *agent.name(),
-                "pending": bridge.pending_count(&a.name),
+                "pending": bridge.pending_count(&a.name).ok(),
                 "host": a.heartbeat.as_ref().and_then(|h| h.host.as_deref()),
             })
         })
@@ -275,13 +337,15 @@ fn send(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let mut draft = Draft::new(to.as_str(), args.text()?);
     draft.kind = args.one_of("type", &TYPES, "message")?;
     draft.priority = args.one_of("priority", &PRIORITIES, "normal")?;
+    // Asked before sending, as `cc2cc send` does for its `queued` field.
+    let online = agent.bridge.is_online(&to);
+    let new_name = agent.bridge.new_name_note(&to);
     let msg = send_one(agent, draft).map_err(|e| format!("send: {e}"))?;
-    Ok(format!(
-        "Sent {} to {}.{}",
-        msg.id,
-        msg.to,
-        offline_note(agent, &to)
-    ))
+    let mut text = format!("Sent {} to {}.{}", msg.id, msg.to, queued_note(online, &to));
+    if let Some(note) = new_name {
+        text.push_str(&format!(" Note: {note}."));
+    }
+    Ok(text)
 }
 
 fn broadcast(agent: &mut Agent, args: &Args) -> Result<String, String> {
@@ -325,32 +389,112 @@ fn reply(agent: &mut Agent, args: &Args) -> Result<String, String> {
         .map_err(|e| format!("reply: {}", explain(&e)))?;
     let to = Name::new(&original.from)
         .map_err(|e| format!("reply: cannot answer {id}: its sender {}", explain(&e)))?;
-    let mut draft = Draft::new(to.as_str(), text);
-    draft.kind = if original.kind == "task" {
-        "response"
-    } else {
-        "message"
-    }
-    .into();
-    draft.priority = priority;
-    draft.reply_to = Some(original.id);
-    let msg = send_one(agent, draft).map_err(|e| format!("reply: {e}"))?;
+    let online = agent.bridge.is_online(&to);
+    let msg = agent
+        .bridge
+        .reply(agent.name(), id, &original, text, &priority)
+        .map_err(|e| format!("reply: {}", explain(&e)))?;
     Ok(format!(
         "Sent {} to {} in reply to {id}.{}",
         msg.id,
         msg.to,
-        offline_note(agent, &to)
+        queued_note(online, &to)
     ))
 }
 
+fn message_status(agent: &mut Agent, args: &Args) -> Result<String, String> {
+    let id = args.required("msg_id", "the id of the message")?;
+    let status = agent
+        .bridge
+        .status(id, Some(agent.name()))
+        .map_err(|e| format!("message_status: {}", explain(&e)))?;
+    Ok(pretty(&status.to_json()))
+}
+
+/// The most history one result holds: Claude Code cuts long tool results short.
+const HISTORY_MAX: usize = 200;
+
+fn history(agent: &mut Agent, args: &Args) -> Result<String, String> {
+    let since = match args.optional("since")? {
+        Some(s) => {
+            let d = humantime::parse_duration(s.trim())
+                .map_err(|e| format!("history: `since` {s:?}: {e} (examples: 90m, 2d)"))?;
+            Some(clock::now().checked_sub(d).unwrap_or(std::time::UNIX_EPOCH))
+        }
+        None => None,
+    };
+    let limit = match args.map.get("limit") {
+        None | Some(Value::Null) => 20,
+        Some(v) => v
+            .as_u64()
+            .filter(|n| (1..=HISTORY_MAX as u64).contains(n))
+            .ok_or_else(|| {
+                format!("history: `limit` must be a whole number from 1 to {HISTORY_MAX}")
+            })? as usize,
+    };
+    let query = HistoryQuery {
+        with: args.optional("with")?.map(str::to_owned),
+        grep: args.optional("query")?.map(str::to_owned),
+        since,
+        kind: None,
+        limit: Some(limit),
+    };
+    let (entries, problems) = agent.bridge.query_history(agent.name(), &query);
+    agent.note(&problems, &[]);
+    Ok(crate::present::history(agent.name(), &entries))
+}
+
 fn check_inbox(agent: &mut Agent, _: &Args) -> Result<String, String> {
-    let (mail, problems) = delivery::deliver(agent);
+    let (mail, problems, failed) = delivery::deliver(agent);
+    if let Some(e) = failed {
+        // Never "no pending messages" when the truth is that the inbox could not be read.
+        return Err(format!("check_inbox: {e}"));
+    }
     let mut text = mail.unwrap_or_else(|| format!("No pending messages for {}.", agent.name()));
     if let Some(note) = delivery::unreadable(&problems) {
         text.push_str("\n\n");
         text.push_str(&note);
     }
     Ok(text)
+}
+
+fn read_message(agent: &mut Agent, args: &Args) -> Result<String, String> {
+    let id = args.required("msg_id", "the id of the long message")?;
+    let part = match args.map.get("part") {
+        None | Some(Value::Null) => 1,
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as usize,
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+        Some(other) => {
+            return Err(format!(
+                "read_message: `part` must be a number, got {}",
+                super::rpc::type_name(other)
+            ));
+        }
+    };
+    let message = match agent.parts.get(id) {
+        Some(p) => p.message.clone(),
+        None => {
+            let env = agent
+                .bridge
+                .pending_message(agent.name(), id)
+                .map_err(|e| format!("read_message: {}", explain(&e)))?;
+            agent.start_parts(env.file, env.message.clone());
+            env.message
+        }
+    };
+    let total = delivery::split(message.text(), delivery::PART_BYTES).len();
+    if part == 0 || part > total {
+        return Err(format!(
+            "read_message: message {id} has parts 1 to {total}; `part` was {part}"
+        ));
+    }
+    let rule = super::push::rule(&agent.bridge);
+    Ok(delivery::present_part(
+        agent,
+        &message,
+        part,
+        rule.as_deref(),
+    ))
 }
 
 fn register(agent: &mut Agent, args: &Args) -> Result<String, String> {
@@ -386,13 +530,13 @@ fn send_one(agent: &Agent, draft: Draft) -> Result<Message, String> {
         .map_err(|e| explain(&e))
 }
 
-fn offline_note(agent: &Agent, to: &Name) -> String {
-    if agent.bridge.is_online(to) {
-        String::new()
+fn queued_note(online: bool, to: &Name) -> String {
+    if online {
+        format!(" {to} is online: the message is in its inbox now.")
     } else {
         format!(
-            " {to} is offline: the message waits in its inbox and will be delivered when {to} \
-             comes online."
+            " Queued: {to} is offline, so the message waits in its inbox and will be delivered \
+             when {to} comes online. message_status shows where it is."
         )
     }
 }

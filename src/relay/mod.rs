@@ -14,7 +14,6 @@ mod receipts;
 pub mod wire;
 
 use std::fs::File;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -148,11 +147,9 @@ fn default_host() -> Result<String, CliError> {
 
 /// One relay per bridge: two would forward the same messages twice over.
 fn lock(bridge: &Bridge) -> Result<File, CliError> {
-    let dir: PathBuf = bridge.root().join("relay");
-    fsutil::create_dir_private(&dir)?;
-    let path = dir.join("lock");
-    let file = fsutil::open_lock(&path)
-        .map_err(|e| CliError::failed(format!("cannot open {}: {e}", path.display())))?;
+    let dir = bridge.dir(&[STATE], true)?;
+    let path = dir.path().join("lock");
+    let file = dir.open_lock("lock")?;
     match fsutil::lock_patiently(&file) {
         Ok(true) => Ok(file),
         Ok(false) => Err(CliError::failed(format!(
@@ -169,19 +166,16 @@ fn lock(bridge: &Bridge) -> Result<File, CliError> {
 
 /// This bridge's relay id, made once.
 fn bridge_id(bridge: &Bridge) -> Result<String, CliError> {
-    let dir = state_dir(bridge);
-    let path = dir.join("id");
-    if let Ok(bytes) = fsutil::read_regular(&path, 128)
+    let dir = bridge.dir(&[STATE], true)?;
+    if let Ok(bytes) = dir.read("id", 128)
         && let Ok(id) = uuid::Uuid::try_parse_ascii(bytes.trim_ascii())
     {
         return Ok(id.to_string());
     }
     let id = uuid::Uuid::new_v4().to_string();
-    fsutil::write_atomic(&dir, "id", id.as_bytes(), true)?;
+    dir.write_atomic("id", id.as_bytes(), true)?;
     Ok(id)
 }
 
 /// Where the relay keeps its own notes inside the bridge (the original ignores the folder).
-pub(crate) fn state_dir(bridge: &Bridge) -> PathBuf {
-    bridge.root().join("relay")
-}
+pub(crate) const STATE: &str = "relay";

@@ -7,11 +7,11 @@
 
 use async_nats::jetstream::message::PublishMessage;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{Relay, off_thread, state_dir, warn, wire};
-use crate::bridge::{Bridge, Finished, Name, Receipt, fsutil, ids};
+use super::{Relay, STATE, off_thread, warn, wire};
+use crate::bridge::fsutil::Dir;
+use crate::bridge::{Bridge, Finished, Name, Receipt, ids};
 use crate::error::CliError;
 
 const EVERY: Duration = Duration::from_secs(1);
@@ -33,8 +33,8 @@ impl Awaiting {
         }
     }
 
-    fn dir(bridge: &Bridge) -> PathBuf {
-        state_dir(bridge).join("awaiting")
+    fn dir(bridge: &Bridge, create: bool) -> crate::bridge::Result<Dir> {
+        bridge.dir(&[STATE, "awaiting"], create)
     }
 
     /// Writes one note for a batch of arrivals.
@@ -42,10 +42,7 @@ impl Awaiting {
         if batch.is_empty() {
             return Ok(());
         }
-        let dir = Self::dir(bridge);
-        if !dir.is_dir() {
-            fsutil::create_dir_private(&dir)?;
-        }
+        let dir = Self::dir(bridge, true)?;
         write(&dir, &format!("{}.json", ids::new_message_id()), batch)
     }
 
@@ -59,32 +56,32 @@ impl Awaiting {
     }
 }
 
-fn write(dir: &Path, file: &str, batch: &[Awaiting]) -> crate::bridge::Result<()> {
+fn write(dir: &Dir, file: &str, batch: &[Awaiting]) -> crate::bridge::Result<()> {
     let json = serde_json::to_vec(batch).unwrap_or_default();
-    fsutil::write_atomic(dir, file, &json, false).map(drop)
+    dir.write_atomic(file, &json, false)
 }
 
 /// One note file and, for each of its messages, what became of it.
 struct Note {
-    path: PathBuf,
+    file: String,
     entries: Vec<(Awaiting, Option<Finished>)>,
 }
 
 fn scan(bridge: &Bridge) -> Vec<Note> {
-    let Ok(entries) = std::fs::read_dir(Awaiting::dir(bridge)) else {
+    let Ok(dir) = Awaiting::dir(bridge, false) else {
         return Vec::new();
     };
     let mut notes = Vec::new();
-    for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with('.') {
+    for file in dir.entries().unwrap_or_default() {
+        if file.starts_with('.') {
             continue; // a note being written
         }
-        let path = e.path();
-        let batch = fsutil::read_regular(&path, 1 << 20)
+        let batch = dir
+            .read(&file, 1 << 20)
             .ok()
             .and_then(|b| serde_json::from_slice::<Vec<Awaiting>>(&b).ok());
         let Some(batch) = batch else {
-            let _ = std::fs::remove_file(&path);
+            let _ = dir.remove(&file);
             continue;
         };
         let entries = batch
@@ -94,7 +91,7 @@ fn scan(bridge: &Bridge) -> Vec<Note> {
                 (a, f)
             })
             .collect();
-        notes.push(Note { path, entries });
+        notes.push(Note { file, entries });
     }
     notes
 }
@@ -122,12 +119,15 @@ pub async fn run(r: &Relay) -> Result<(), CliError> {
                 continue;
             }
             // The note keeps its name and loses what is finished.
+            let bridge = r.bridge.clone();
             off_thread(move || {
+                let Ok(dir) = Awaiting::dir(&bridge, false) else {
+                    return;
+                };
                 if left.is_empty() {
-                    let _ = std::fs::remove_file(&note.path);
-                } else if let (Some(dir), Some(file)) = (note.path.parent(), note.path.file_name())
-                {
-                    let _ = write(dir, &file.to_string_lossy(), &left);
+                    let _ = dir.remove(&note.file);
+                } else {
+                    let _ = write(&dir, &note.file, &left);
                 }
             })
             .await;

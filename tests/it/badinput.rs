@@ -126,6 +126,8 @@ fn an_unwritable_bridge_fails_clearly() {
     let out = cmd
         .env_clear()
         .env("CC2CC_BRIDGE_DIR", &env.bridge)
+        // As nobody the bridge is another user's: accepted only when asked for.
+        .env("CC2CC_ALLOW_SHARED_BRIDGE", "1")
         .args(["--as", "a", "send", "--to", "c", "hi"])
         .output()
         .unwrap();
@@ -153,9 +155,21 @@ fn a_world_writable_bridge_of_another_user_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("refusing bridge"), "{}", stderr(&out));
     assert!(!env.path("to-b").exists());
-    // Owned by someone else but not writable by others: allowed, with a warning.
+    // Owned by someone else but not writable by others: refused too (its owner could read and
+    // forge every message), unless the user opts in; then a warning names the owner.
     std::fs::set_permissions(&env.bridge, std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = env.cmd(&["list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("refusing bridge") && stderr(&out).contains("uid 65534"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env
+        .cmd(&["list"])
+        .env("CC2CC_ALLOW_SHARED_BRIDGE", "1")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(
         stderr(&out).contains("warning: bridge") && stderr(&out).contains("uid 65534"),
@@ -304,7 +318,7 @@ fn no_identity_says_how_to_give_one() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_eq!(
             stderr(&out),
-            "cc2cc: error: no identity: this command acts as an agent\nhint: pass --as NAME, set CC2CC_NAME, or claim one with `cc2cc register`\n"
+            "cc2cc: error: no identity: this command acts as an agent\nhint: pass --as NAME or set CC2CC_NAME=NAME (`cc2cc register NAME` creates the mailbox of a name for a script)\n"
         );
     }
     // The original's SELF works as a fallback identity.

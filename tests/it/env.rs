@@ -4,8 +4,15 @@
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_cc2cc");
+
+/// The binary under test: `CC2CC_TEST_BIN` runs the tests against another build (to check that
+/// a new test fails on an older binary), else the one cargo built.
+pub fn bin() -> String {
+    std::env::var("CC2CC_TEST_BIN").unwrap_or_else(|_| BIN.to_owned())
+}
 
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
@@ -42,7 +49,7 @@ impl TestEnv {
 
     /// As [`TestEnv::cmd`], as a std `Command`: for long-running children driven over pipes.
     pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
-        let mut c = std::process::Command::new(BIN);
+        let mut c = std::process::Command::new(bin());
         c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
@@ -95,6 +102,19 @@ impl TestEnv {
     }
 }
 
+/// The value of `f` once it equals `want`, or its last value after 5 s: for state that another
+/// process reaches just after answering (serve-mcp claims a message after writing its result).
+pub fn settled<T: PartialEq>(f: impl Fn() -> T, want: &T) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let v = f();
+        if v == *want || std::time::Instant::now() > deadline {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -109,6 +129,24 @@ pub fn json_lines(out: &std::process::Output) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
         .collect()
+}
+
+/// Everything read from `pipe`, collected on a thread as it comes.
+pub fn collect(mut pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let sink = Arc::new(Mutex::new(String::new()));
+    let s = Arc::clone(&sink);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            s.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    sink
 }
 
 fn copy_tree(src: &Path, dst: &Path) {

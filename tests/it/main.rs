@@ -3,12 +3,18 @@
 
 mod env;
 
+mod attacks;
 mod badinput;
 mod cli;
 mod compat;
+mod doctor;
+mod faults;
 mod generated;
+mod life;
 mod mcp;
 mod perms;
+mod plugin;
 mod props;
 mod relay;
+mod ux;
 mod watch;

@@ -7,14 +7,14 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// A running `cc2cc` whose stdout lines arrive on a channel.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
 }
 
 impl Running {
-    fn start(env: &TestEnv, args: &[&str]) -> Running {
-        let mut child = Command::new(BIN)
+    pub(crate) fn start(env: &TestEnv, args: &[&str]) -> Running {
+        let mut child = Command::new(bin())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("CC2CC_BRIDGE_DIR", &env.bridge)
@@ -34,18 +34,18 @@ impl Running {
         Running { child, lines }
     }
 
-    fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         self.lines
             .recv_timeout(Duration::from_secs(10))
             .expect("a line within 10 s")
     }
 
-    fn signal(&self, sig: i32) {
+    pub(crate) fn signal(&self, sig: i32) {
         // SAFETY: plain kill(2) on our own child.
         unsafe { libc::kill(self.child.id() as i32, sig) };
     }
 
-    fn wait(mut self) -> (Option<i32>, String) {
+    pub(crate) fn wait(mut self) -> (Option<i32>, String) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

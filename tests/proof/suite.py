@@ -28,9 +28,19 @@ the exit status is 1 when a check failed. Sizes are for CI (default) / --full.
                  FIFO inbox files under a running serve-mcp: moved to bad/, never printed, and a
                  good message still pushed and handed out; a message sealed with another secret
                  is never shown as text, stays in the inbox and is named in the tool result.
-  mcp-bad-bridge serve-mcp on a bridge that is a file, or (as root) belongs to another user and
-                 is world-writable: one clear error line, exit 1; another user's bridge that
-                 others cannot write: a warning naming the owner, and it serves.
+  mcp-bad-bridge serve-mcp on a bridge that is a file, or (as root) belongs to another user:
+                 one clear error line, exit 1; another user's bridge with
+                 CC2CC_ALLOW_SHARED_BRIDGE=1: a warning naming the owner, and it serves.
+  attacks        symlinked to-X/, inbox/, done/, receipts/, bad/ and status/ folders pointing at a
+                 private folder, FIFOs and hard links at receipts/<id>.receipt.json and at a
+                 heartbeat, under send, inbox, watch, list and serve-mcp: nothing written into or
+                 moved out to the link's target, no reader hangs, no linked file changes.
+  mcp-kill-calls serve-mcp killed with SIGKILL 10 / 40 times in the middle of tool calls, and
+                 clients that close their end before the answer: no message is marked read
+                 (done/) that was not written to the client; every message is finally read.
+  closed-pipe    `inbox` and `watch` writing into a pipe whose reader is gone: the message whose
+                 write failed goes back to the inbox (lost 0); `inbox --peek | head -1` then
+                 `ack` marks exactly what was seen.
 
 Run:   python3 tests/proof/suite.py [--full] [--skip-mcp] [--bin PATH] [--json PATH] [--seed N]
        [--only CHECK,...] [--keep]
@@ -65,8 +75,9 @@ CHANNEL = "notifications/claude/channel"
 MSG_ID = re.compile(r"msg-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 META_KEY = re.compile(r"^[A-Za-z0-9_]+$")
 PASSWD_LEAK = b"root:x:0:0"
-MCP_CHECKS = ("mcp-burst", "mcp-kill", "mcp-bad-input", "mcp-bad-files", "mcp-bad-bridge")
-CHECKS = ("load", *MCP_CHECKS[:1], "sender-kills", "tmp-cleanup", "reader-kills", *MCP_CHECKS[1:])
+MCP_CHECKS = ("mcp-burst", "mcp-kill", "mcp-bad-input", "mcp-bad-files", "mcp-bad-bridge", "mcp-kill-calls")
+CHECKS = ("load", *MCP_CHECKS[:1], "sender-kills", "tmp-cleanup", "reader-kills", *MCP_CHECKS[1:],
+          "attacks", "closed-pipe")
 
 
 @dataclass
@@ -78,10 +89,14 @@ class Sizes:
     reader_kills: int
     batch: int  # messages added before each round of reader kills
     mcp_kills: int
+    call_kills: int  # serve-mcp kills during tool calls
+    pipe_rounds: int  # closed-pipe rounds per reader
 
 
-CI = Sizes(senders=8, per_sender=250, burst=2_000, sender_kills=200, reader_kills=50, batch=200, mcp_kills=5)
-FULL = Sizes(senders=8, per_sender=1_000, burst=10_000, sender_kills=500, reader_kills=200, batch=200, mcp_kills=20)
+CI = Sizes(senders=8, per_sender=250, burst=2_000, sender_kills=200, reader_kills=50, batch=200, mcp_kills=5,
+           call_kills=10, pipe_rounds=10)
+FULL = Sizes(senders=8, per_sender=1_000, burst=10_000, sender_kills=500, reader_kills=200, batch=200, mcp_kills=20,
+             call_kills=40, pipe_rounds=40)
 
 
 @dataclass
@@ -983,16 +998,21 @@ class Suite:
         as_file.write_text("not a directory")
         cases.append(("a file", as_file, "refuse", "is not a directory"))
         if os.geteuid() == 0:  # only root can give a directory to another user
-            for label, mode, want, says in (("another user's, world-writable", 0o777, "refuse", "refusing bridge"),
-                                            ("another user's, not writable by others", 0o755, "warn", "uid 65534")):
-                d = base / f"other-{mode:o}"
+            for label, mode, want, says, allow in (
+                    ("another user's, world-writable", 0o777, "refuse", "refusing bridge", False),
+                    ("another user's, not writable by others", 0o755, "refuse", "uid 65534", False),
+                    ("another user's, allowed by CC2CC_ALLOW_SHARED_BRIDGE", 0o755, "warn", "uid 65534", True)):
+                d = base / f"other-{mode:o}-{int(allow)}"
                 d.mkdir()
                 d.chmod(mode)
                 os.chown(d, 65534, 65534)
-                cases.append((label, d, want, says))
+                cases.append((label, d, want, says, allow))
+        cases = [c if len(c) == 5 else (*c, False) for c in cases]
         crashes = wrong = 0
-        for label, bridge, want, says in cases:
+        for label, bridge, want, says, allow in cases:
             cc = Runner(self.binary, self.work, bridge)
+            if allow:
+                cc.env["CC2CC_ALLOW_SHARED_BRIDGE"] = "1"
             log = base / f"{bridge.name}.log"
             server = McpServer(cc, "bridge-mcp", log)
             try:
@@ -1024,6 +1044,237 @@ class Suite:
                 server.close()
         result.counts.update(bridges=len(cases), handled=len(cases) - wrong, crashes=crashes)
         result.expect("crashes", 0)
+        return [result]
+
+
+    # 8. attacks: symlinked folders, FIFOs and hard links
+
+    def attacks(self) -> list[Result]:
+        result = Result("attacks")
+        base = self.work / "attacks"
+        base.mkdir(exist_ok=True)
+        tried = held = hangs = 0
+
+        def attack(label: str, run) -> None:
+            nonlocal tried, held, hangs
+            tried += 1
+            n = tried
+            cc = Runner(self.binary, self.work, base / f"b{n}")
+            victim = base / f"victim{n}"
+            (victim / "inbox").mkdir(parents=True)
+            (victim / "notes.txt").write_text("private")
+            before = sorted(str(p.relative_to(victim)) for p in victim.rglob("*"))
+            try:
+                problem = run(cc, victim)
+            except CheckError as e:
+                hangs += 1
+                problem = str(e)
+            after = sorted(str(p.relative_to(victim)) for p in victim.rglob("*"))
+            if not problem and after != before:
+                problem = f"the link's target changed: {sorted(set(after) - set(before))}"
+            if not problem and (victim / "notes.txt").read_text() != "private":
+                problem = "a file behind a link was overwritten"
+            if problem:
+                result.fail(f"{label}: {problem}")
+            else:
+                held += 1
+
+        def send(cc: Runner, to: str, text: str = "hello") -> subprocess.CompletedProcess:
+            return cc.run("--as", "mallory", "send", "--to", to, text, timeout=10)
+
+        def linked_mailbox(cc: Runner, victim: Path):
+            send(cc, "x")
+            (cc.bridge / "to-bob").symlink_to(victim)
+            r = send(cc, "bob", "planted")
+            return None if r.returncode == 1 else f"send exited {r.returncode}"
+
+        def linked_sub(sub: str, reader: tuple):
+            def run(cc: Runner, victim: Path):
+                sent = send(cc, "bob", "private mail").stdout.decode().strip()
+                (cc.bridge / "to-bob" / "inbox" / "junk.json").write_text("{not json")
+                d = cc.bridge / "to-bob" / sub
+                if d.exists():
+                    shutil.rmtree(d)
+                d.symlink_to(victim)
+                r = cc.run("--as", "bob", *reader, timeout=10)
+                if panicked(r.stderr):
+                    return "panicked"
+                if sub == "inbox" and b"private mail" in r.stdout:
+                    return "read through a linked inbox"
+                moved_out = (victim / f"{sent}.json").exists()
+                return "a message left the bridge through the link" if moved_out else None
+            return run
+
+        def linked_status(cc: Runner, victim: Path):
+            send(cc, "bob")
+            shutil.rmtree(cc.bridge / "status", ignore_errors=True)
+            (cc.bridge / "status").symlink_to(victim)
+            r = cc.run("--as", "bob", "watch", "--timeout", "200ms", timeout=10)
+            cc.run("list", timeout=10)
+            return None if r.returncode == 1 else f"watch exited {r.returncode}"
+
+        def fifo_receipt(reader: tuple):
+            def run(cc: Runner, victim: Path):
+                sent = send(cc, "bob").stdout.decode().strip()
+                os.mkfifo(cc.bridge / "to-bob" / "receipts" / f"{sent}.receipt.json", 0o600)
+                if reader == ("serve-mcp",):
+                    with McpServer(cc, "bob", base / "fifo-serve.log") as server:
+                        server.handshake()
+                        text, _ = server.tool("check_inbox", {}, timeout=10)
+                        return None if sent in text else "check_inbox did not hand it out"
+                r = cc.run("--as", "bob", *reader, timeout=10)
+                return None if sent.encode() in r.stdout else f"{reader[0]} exited {r.returncode} without it"
+            return run
+
+        def hard_link_receipt(cc: Runner, victim: Path):
+            sent = send(cc, "bob").stdout.decode().strip()
+            os.link(victim / "notes.txt", cc.bridge / "to-bob" / "receipts" / f"{sent}.receipt.json")
+            cc.run("--as", "bob", "inbox", timeout=10)
+            return None
+
+        def fifo_heartbeat(cc: Runner, victim: Path):
+            send(cc, "bob")
+            (cc.bridge / "status").mkdir(exist_ok=True)
+            os.mkfifo(cc.bridge / "status" / "bob-heartbeat.json", 0o600)
+            r = cc.run("list", "--json", timeout=10)
+            return None if r.returncode == 0 else f"list exited {r.returncode}"
+
+        try:
+            attack("symlinked to-bob/ under send", linked_mailbox)
+            for sub in ("inbox", "done", "receipts", "bad"):
+                attack(f"symlinked to-bob/{sub}/ under inbox", linked_sub(sub, ("inbox",)))
+                attack(f"symlinked to-bob/{sub}/ under watch", linked_sub(sub, ("watch", "--timeout", "300ms")))
+            attack("symlinked status/ under watch and list", linked_status)
+            for reader in (("inbox",), ("watch", "--count", "1")) + (() if self.skip_mcp else (("serve-mcp",),)):
+                attack(f"FIFO at a receipt under {reader[0]}", fifo_receipt(reader))
+            attack("hard link at a receipt", hard_link_receipt)
+            attack("FIFO at a heartbeat under list", fifo_heartbeat)
+        finally:
+            Runner.reap_all()
+        result.counts.update(attacks=tried, held=held, hangs=hangs, lost=0)
+        result.expect("held", tried)
+        return [result]
+
+    # 9. serve-mcp killed during tool calls
+
+    def mcp_kill_calls(self) -> list[Result]:
+        result = Result("mcp-kill-calls")
+        cc = self.runner("mcp-kill-calls")
+        rx, n_msgs = "calls-rx", 60 * self.sizes.call_kills
+        inbox = cc.bridge / f"to-{rx}" / "inbox"
+        done = cc.bridge / f"to-{rx}" / "done"
+        cc.run("register", rx)
+        sent = {write_message(inbox, "calls-tx", rx, f"call {i} " + "x" * self.rng.randrange(0, 400))
+                for i in range(n_msgs)}
+        shown: Counter = Counter()
+        kills = closed_clients = 0
+        log = self.work / "mcp-kill-calls" / "serve.log"
+
+        def read_all(server: McpServer) -> None:
+            with server.cond:
+                for r in server.responses:
+                    if isinstance(r, dict) and isinstance(r.get("result"), dict):
+                        for c in r["result"].get("content", []):
+                            for mid in MSG_ID.findall(c.get("text", "") if isinstance(c, dict) else ""):
+                                if mid in sent:
+                                    shown[mid] += 1
+
+        try:
+            for j in range(self.sizes.call_kills):
+                server = McpServer(cc, rx, log)
+                server.handshake()
+                # A burst of tool calls, written without waiting; the kill lands among them.
+                calls = b"".join(json.dumps({"jsonrpc": "2.0", "id": f"c{j}-{k}", "method": "tools/call",
+                                             "params": {"name": ("check_inbox", "whoami", "list_agents")[k % 3],
+                                                        "arguments": {}}}).encode() + b"\n"
+                                 for k in range(12))
+                server.write(calls)
+                time.sleep(self.rng.uniform(0, 0.05))
+                if kill9(server.proc):
+                    kills += 1
+                server.wait(lambda: server.eof, 5)  # what was written before the kill is still read
+                read_all(server)
+            # Clients that go away before the answer: stdout closed on their side.
+            for j in range(max(2, self.sizes.call_kills // 5)):
+                r, w = os.pipe()
+                os.close(r)
+                proc = subprocess.Popen(cc.argv("--as", rx, "serve-mcp"), stdin=PIPE, stdout=w,
+                                        stderr=open(log, "ab"), env=cc.env)
+                os.close(w)
+                Runner.children.add(proc)
+                before = message_files(done)
+                proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                                             "params": {"name": "check_inbox", "arguments": {}}}).encode() + b"\n")
+                proc.stdin.close()
+                proc.wait(10)
+                closed_clients += 1
+                if message_files(done) - before:
+                    result.fail(f"{len(message_files(done) - before)} messages marked read for a client that was gone")
+            # Then one server reads the rest to the end.
+            with McpServer(cc, rx, log) as server:
+                server.handshake()
+                for _ in range(n_msgs):
+                    text, _ = server.tool("check_inbox", {}, timeout=30)
+                    if "No pending messages" in text:
+                        break
+                read_all(server)
+                server.close()
+        except (McpError, CheckError) as e:
+            result.fail(str(e))
+        read = message_files(done) & sent
+        lost = read - set(shown)  # marked read, never written to a client
+        result.counts.update(sent=n_msgs, faults=kills + closed_clients, kills=kills, closed_clients=closed_clients,
+                             read=len(read), shown=len(shown), lost=len(lost),
+                             shown_again_after_a_kill=sum(1 for c in shown.values() if c > 1),
+                             left_pending=len(message_files(inbox) & sent))
+        result.expect("lost", 0)
+        result.expect("left_pending", 0)
+        return [result]
+
+    # 10. closed pipes under inbox and watch
+
+    def closed_pipe(self) -> list[Result]:
+        result = Result("closed-pipe")
+        cc = self.runner("closed-pipe")
+        rx = "pipe-rx"
+        inbox = cc.bridge / f"to-{rx}" / "inbox"
+        done = cc.bridge / f"to-{rx}" / "done"
+        cc.run("register", rx)
+        faults = 0
+        sent: set[str] = set()
+        printed: set[str] = set()
+        try:
+            for reader in (("inbox",), ("watch", "--timeout", "2s")):
+                for _ in range(self.sizes.pipe_rounds):
+                    sent |= {write_message(inbox, "pipe-tx", rx, f"m{i}") for i in range(3)}
+                    r, w = os.pipe()
+                    os.close(r)
+                    proc = subprocess.Popen(cc.argv("--as", rx, *reader), stdout=w, stderr=PIPE, stdin=DEVNULL,
+                                            env=cc.env)
+                    os.close(w)
+                    _, err = proc.communicate(timeout=10)
+                    faults += 1
+                    if proc.returncode != 0 or panicked(err):
+                        result.fail(f"{reader[0]} into a closed pipe exited {proc.returncode}: {err.decode()[:200]}")
+            # The two-phase read: peek what head shows, ack exactly that.
+            for _ in range(self.sizes.pipe_rounds):
+                shell = (f"'{self.binary}' --bridge '{cc.bridge}' --as {rx} inbox --peek --json | head -n 1")
+                out = subprocess.run(["sh", "-c", shell], stdout=PIPE, stderr=PIPE, env=cc.env, timeout=10)
+                faults += 1
+                m = parse_message(out.stdout.split(b"\n")[0]) if out.stdout else None
+                if not m:
+                    break
+                cc.run("--as", rx, "ack", m["id"], timeout=10)
+                printed.add(m["id"])
+        except (subprocess.TimeoutExpired, CheckError) as e:
+            result.fail(f"hung: {e}")
+        read = message_files(done) & sent
+        lost = read - printed
+        result.counts.update(sent=len(sent), faults=faults, acked=len(printed), read=len(read), lost=len(lost),
+                             pending=len(message_files(inbox) & sent))
+        result.expect("lost", 0)
+        if len(read) + len(message_files(inbox) & sent) != len(sent):
+            result.fail("messages neither pending nor read")
         return [result]
 
 
@@ -1178,7 +1429,8 @@ def main() -> None:
     results: list[Result] = []
     plan = [("load", suite.load), ("sender-kills", suite.sender_kills), ("reader-kills", suite.reader_kills),
             ("mcp-kill", suite.mcp_kill), ("mcp-bad-input", suite.mcp_bad_input), ("mcp-bad-files", suite.mcp_bad_files),
-            ("mcp-bad-bridge", suite.mcp_bad_bridge)]
+            ("mcp-bad-bridge", suite.mcp_bad_bridge), ("mcp-kill-calls", suite.mcp_kill_calls),
+            ("attacks", suite.attacks), ("closed-pipe", suite.closed_pipe)]
     covers = {"load": {"load", "mcp-burst"}, "sender-kills": {"sender-kills", "tmp-cleanup"}}
     try:
         for name, check in plan:
@@ -1198,9 +1450,13 @@ def main() -> None:
         print(f"skip {name}: --skip-mcp", flush=True)
     passed = sum(r.ok for r in results)
     failed = len(results) - passed
+    figures = {k: sum(r.counts.get(k) or 0 for r in results) for k in ("attacks", "faults", "kills", "lost")}
+    print(f"attacks tried {figures['attacks']}, faults injected {figures['faults'] + figures['kills']}, "
+          f"messages lost {figures['lost']}", flush=True)
     elapsed = time.monotonic() - started
     if args.json:
-        totals = {k: sum(r.counts.get(k) or 0 for r in results) for k in ("sent", "read", "lost", "duplicated", "crashes")}
+        totals = {k: sum(r.counts.get(k) or 0 for r in results)
+                  for k in ("sent", "read", "lost", "duplicated", "crashes", "attacks", "faults", "kills")}
         Path(args.json).write_text(json.dumps({
             "size": "full" if args.full else "ci", "sizes": sizes.__dict__, "seed": seed, "binary": binary,
             "seconds": round(elapsed, 1), "passed": passed, "failed": failed, "skipped": sorted(skip & only),

@@ -254,7 +254,18 @@ def check_reply(a: Host, b: Host, alice: Watcher, bob: Watcher) -> str:
     data = json.loads(receipt.read_text())
     if data.get("msg_id") != question or data.get("delivered_to") != "bob":
         raise CheckError(f"receipt on a is {data}")
-    return "reply crossed back; receipt in a's to-bob/receipts"
+    status = message_status(a, "alice", question)
+    if status.get("state") != "read" or status.get("read_by") != "bob":
+        raise CheckError(f"status of the question on a: {status}")
+    return "reply crossed back; receipt in a's to-bob/receipts; status says read by bob"
+
+
+def message_status(host: Host, me: str, mid: str) -> dict:
+    """`cc2cc status --json` on one host, as `me`."""
+    r = host.run("--as", me, "--json", "status", mid)
+    if r.returncode != 0:
+        raise CheckError(f"status {mid} exited {r.returncode}: {r.stderr.decode().strip()}")
+    return json.loads(r.stdout)
 
 
 def check_expiry(a: Host, b: Host, alice: Watcher) -> str:
@@ -266,6 +277,12 @@ def check_expiry(a: Host, b: Host, alice: Watcher) -> str:
     r = a.run("--as", "alice", "send", "--to", "erin", "--ttl", "1s", "read me soon")
     mid = r.stdout.decode().strip()
     wait_for("the message on b", lambda: mid in b.files("to-erin/inbox"), 10)
+    # The sending relay files it under relayed/ once JetStream has acked it.
+    wait_for("the message relayed on a",
+             lambda: message_status(a, "alice", mid).get("state") == "relayed", 10)
+    status = message_status(a, "alice", mid)
+    if status.get("place") != "relayed":
+        raise CheckError(f"status of a relayed message on a: {status}")
     time.sleep(1.2)
     r = b.run("--as", "erin", "inbox")
     if r.returncode != 0 or b"expired unread" not in r.stderr:

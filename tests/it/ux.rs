@@ -1,0 +1,371 @@
+//! Encryption settings, interop details and what a Unix user expects (issue 8, items 2, 10, 13,
+//! 14, 17, 18 and 19).
+
+use crate::env::*;
+use crate::mcp::{McpClient, is_error, text};
+use serde_json::json;
+use std::time::Duration;
+
+fn stored_text(env: &TestEnv, to: &str) -> String {
+    let files = env.files(&format!("to-{to}/inbox"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    let m = env.read_json(&format!("to-{to}/inbox/{}", files[0]));
+    m["content"]["text"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn an_empty_secret_is_refused_and_encrypt_takes_yes_no_words_only() {
+    let env = TestEnv::new();
+    env.send("a", "b", "make the bridge");
+    env.as_("b", &["inbox"]).assert().success();
+    for empty in ["", "  \n\t", "\u{feff}\n"] {
+        std::fs::write(env.path("secret.key"), empty).unwrap();
+        let out = env
+            .as_("a", &["send", "--to", "b", "top secret"])
+            .env("CC2CC_ENCRYPT", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{empty:?}");
+        assert!(
+            stderr(&out).contains("refusing to encrypt: the shared secret"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(env.files("to-b/inbox").is_empty(), "never plain text");
+    }
+    std::fs::write(env.path("secret.key"), "s3cret\n").unwrap();
+    let out = env
+        .as_("a", &["send", "--to", "b", "typo"])
+        .env("CC2CC_ENCRYPT", "ture")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("CC2CC_ENCRYPT=\"ture\" is not a yes/no value"));
+    assert!(env.files("to-b/inbox").is_empty());
+    for yes in ["true", "YES", "on"] {
+        env.as_("a", &["send", "--to", "b", "hidden"])
+            .env("CC2CC_ENCRYPT", yes)
+            .assert()
+            .success();
+        assert!(stored_text(&env, "b").starts_with("ENC:"), "{yes}");
+        env.as_("b", &["inbox"]).assert().success();
+    }
+    env.as_("a", &["send", "--to", "b", "open"])
+        .env("CC2CC_ENCRYPT", "off")
+        .assert()
+        .success();
+    assert_eq!(stored_text(&env, "b"), "open");
+}
+
+#[test]
+fn the_secret_is_trimmed_as_javascript_trims_it() {
+    let env = TestEnv::new();
+    // A BOM is trimmed by JavaScript (Rust's trim keeps it); U+0085 is not (Rust's trims it).
+    env.send("a", "b", "make the bridge");
+    env.as_("b", &["inbox"]).assert().success();
+    std::fs::write(env.path("secret.key"), "\u{feff}s3cret\n").unwrap();
+    env.as_("a", &["send", "--to", "b", "bom"])
+        .env("CC2CC_ENCRYPT", "1")
+        .assert()
+        .success();
+    std::fs::write(env.path("secret.key"), "s3cret").unwrap();
+    let out = env.as_("b", &["inbox"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("bom"));
+    std::fs::write(env.path("secret.key"), "s3cret\u{85}").unwrap();
+    env.as_("a", &["send", "--to", "b", "nel"])
+        .env("CC2CC_ENCRYPT", "1")
+        .assert()
+        .success();
+    std::fs::write(env.path("secret.key"), "s3cret").unwrap();
+    let out = env.as_("b", &["inbox"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "U+0085 is part of the secret");
+    assert!(stderr(&out).contains("cannot decrypt"));
+}
+
+#[test]
+fn a_lone_surrogate_from_node_is_replaced_not_quarantined() {
+    let env = TestEnv::new();
+    env.send("a", "b", "make the bridge");
+    env.as_("b", &["inbox"]).assert().success();
+    let raw = r#"{"id":"msg-node-1","timestamp":"2026-01-01T00:00:00.000Z","from":"node","to":"b","type":"message","priority":"normal","identity":{},"task":null,"content":{"text":"half \ud83d of an emoji","parts":[]},"replyTo":null,"ttl":null}"#;
+    std::fs::write(env.path("to-b/inbox/msg-node-1.json"), raw).unwrap();
+    let out = env.as_("b", &["--json", "inbox"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let m = &json_lines(&out)[0];
+    assert_eq!(m["content"]["text"], "half \u{fffd} of an emoji");
+    assert!(env.files("to-b/bad").is_empty());
+}
+
+#[test]
+fn serve_mcp_picks_up_a_secret_created_after_it_started() {
+    let env = TestEnv::new();
+    let mut c = McpClient::start(&env, "bob");
+    c.initialize();
+    assert!(text(&c.call("check_inbox", json!({}))).contains("No pending"));
+    std::fs::write(env.path("secret.key"), "made later").unwrap();
+    env.as_("a", &["send", "--to", "bob", "sealed words"])
+        .env("CC2CC_ENCRYPT", "1")
+        .assert()
+        .success();
+    let r = c.call("check_inbox", json!({}));
+    assert!(text(&r).contains("sealed words"), "{r}");
+    // And a changed one.
+    std::fs::write(env.path("secret.key"), "changed again").unwrap();
+    env.as_("a", &["send", "--to", "bob", "resealed"])
+        .env("CC2CC_ENCRYPT", "1")
+        .assert()
+        .success();
+    let r = c.call("check_inbox", json!({}));
+    assert!(text(&r).contains("resealed"), "{r}");
+}
+
+#[test]
+fn plain_text_that_looks_encrypted_is_refused_and_enc_prose_is_readable() {
+    let env = TestEnv::new();
+    let out = env
+        .as_("a", &["send", "--to", "b", "ENC:00aa:11bb:22cc"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("starts like an encrypted message"));
+    assert!(env.files("to-b/inbox").is_empty());
+    // Text that merely starts with ENC: is not a poison message.
+    env.send("a", "b", "ENC: the encoder notes");
+    env.send("a", "b", "next");
+    let out = env.as_("b", &["inbox"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ENC: the encoder notes") && stdout(&out).contains("next"));
+    assert!(env.files("to-b/inbox").is_empty());
+}
+
+#[test]
+fn a_mistyped_bridge_path_is_not_created() {
+    let env = TestEnv::new();
+    let typo = env.dir.path().join("no-such-dir/bridge");
+    let out = env
+        .cmd(&[
+            "--bridge",
+            typo.to_str().unwrap(),
+            "--as",
+            "a",
+            "send",
+            "--to",
+            "b",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("its parent folder does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.dir.path().join("no-such-dir").exists());
+    // The bridge folder itself is still created.
+    env.send("a", "b", "x");
+    assert!(env.bridge.is_dir());
+}
+
+#[test]
+fn a_new_name_is_queued_with_a_did_you_mean_and_can_be_forgotten() {
+    let env = TestEnv::new();
+    env.as_("bob", &["register", "bob"]).assert().success();
+    let out = env
+        .as_("a", &["send", "--to", "bbo", "hi"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("nobody has used the name bbo")
+            && stderr(&out).contains("did you mean bob?"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.files("to-bbo/inbox").len(), 1, "still queued");
+    let mut c = McpClient::start(&env, "carol");
+    c.initialize();
+    let r = c.call("send", json!({"to": "bop", "text": "hi"}));
+    assert!(!is_error(&r));
+    assert!(text(&r).contains("did you mean bob"), "{r}");
+    // forget: pending mail needs --force; a live agent is refused; an unknown name is an error.
+    let out = env.cmd(&["forget", "bbo"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("1 message still waits for bbo"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.path("to-bbo").exists());
+    env.cmd(&["forget", "bbo", "--force"]).assert().success();
+    assert!(!env.path("to-bbo").exists());
+    let out = env.cmd(&["forget", "carol"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("carol is already online"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.cmd(&["forget", "nobody"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no agent nobody"));
+}
+
+#[test]
+fn wait_never_takes_the_text_for_a_duration() {
+    let env = TestEnv::new();
+    let out = env
+        .as_(
+            "a",
+            &["send", "--to", "b", "--wait", "5m", "--timeout", "200ms"],
+        )
+        .timeout(Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+    assert_eq!(stored_text(&env, "b"), "5m", "the one argument is the text");
+    env.as_("b", &["inbox"]).assert().success();
+    let out = env
+        .as_("a", &["send", "--to", "b", "--wait=200ms", "question"])
+        .timeout(Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(124));
+    assert_eq!(stored_text(&env, "b"), "question");
+}
+
+/// The README's ask-and-wait lines, run as documented: a timeout must reach the caller.
+#[test]
+fn the_documented_ask_and_wait_pattern_keeps_the_timeout_status() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let ask = readme
+        .lines()
+        .find(|l| l.starts_with("reply=$(cc2cc"))
+        .expect("the ask-and-wait line");
+    let answer = readme
+        .lines()
+        .find(|l| l.starts_with("answer=$("))
+        .expect("the answer line");
+    let script = format!(
+        "set -e\n{}\n{answer}\necho \"answer=$answer\"\n",
+        ask.replace("--timeout 5m", "--timeout 300ms")
+    );
+    let env = TestEnv::new();
+    let mut cmd = env_cmd(&env, &script);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+}
+
+fn env_cmd(env: &TestEnv, script: &str) -> std::process::Command {
+    let dir = env.dir.path().join("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(bin(), dir.join("cc2cc")).unwrap();
+    let mut c = std::process::Command::new("bash");
+    c.arg("-c")
+        .arg(script)
+        .env_clear()
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("CC2CC_BRIDGE_DIR", &env.bridge);
+    c
+}
+
+#[test]
+fn quiet_silences_notes_but_not_errors() {
+    let env = TestEnv::new();
+    for args in [
+        vec!["-q", "--as", "a", "send", "--to", "newcomer", "hi"],
+        vec!["--as", "a", "send", "--to", "newcomer", "hi", "--quiet"],
+    ] {
+        let out = env.cmd(&args).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+    let out = env
+        .as_("a", &["send", "--to", "newcomer", "hi"])
+        .env("CC2CC_QUIET", "1")
+        .output()
+        .unwrap();
+    assert_eq!(stderr(&out), "");
+    let out = env
+        .cmd(&["-q", "--as", "a", "send", "--to", "Bad", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).starts_with("cc2cc: error: invalid agent name"));
+}
+
+#[test]
+fn register_says_how_to_use_the_name() {
+    let env = TestEnv::new();
+    let out = env.cmd(&["register", "nightly"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "nightly\n");
+    assert!(
+        stderr(&out).contains("--as nightly or CC2CC_NAME=nightly"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.cmd(&["whoami"]).output().unwrap();
+    assert!(stderr(&out).contains("pass --as NAME or set CC2CC_NAME=NAME"));
+}
+
+#[test]
+fn man_pages_carry_exit_codes_environment_examples_and_json_fields() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for page in [
+        "send",
+        "reply",
+        "broadcast",
+        "list",
+        "whoami",
+        "register",
+        "inbox",
+        "ack",
+        "watch",
+        "forget",
+    ] {
+        let man = std::fs::read_to_string(format!("{root}/man/cc2cc-{page}.1")).unwrap();
+        for section in [
+            "Examples:",
+            "JSON (\\-\\-json)",
+            "Exit status:",
+            "Environment:",
+        ] {
+            assert!(man.contains(section), "cc2cc-{page}.1 lacks {section}");
+        }
+    }
+    // The documented set-up makes `man cc2cc-send` work.
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let setup = readme
+        .lines()
+        .find(|l| l.starts_with("mkdir -p ~/.local/share/man/man1"))
+        .expect("man page set-up in the README");
+    if std::process::Command::new("man")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped the man run: no man here");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "cd {root} && {setup} && export MANPATH=\"$HOME/.local/share/man:\" && man -w cc2cc-send"
+        ))
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(".local/share/man/man1/cc2cc-send.1"));
+}

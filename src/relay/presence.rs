@@ -14,7 +14,7 @@ use super::wire::{AgentEntry, HostPresence};
 use super::{Relay, off_thread, say, warn, wire};
 use crate::bridge::presence::{HEARTBEAT_EVERY, ONLINE_WINDOW};
 use crate::bridge::watch::InboxWatcher;
-use crate::bridge::{Name, RemoteAgent, clock, fsutil};
+use crate::bridge::{Name, RemoteAgent, clock};
 use crate::error::CliError;
 
 pub async fn run(r: &Relay) -> Result<(), CliError> {
@@ -62,8 +62,8 @@ async fn publish_loop(r: &Relay) {
     let (tx, mut changed) = mpsc::unbounded_channel::<()>();
     let bridge = r.bridge.clone();
     let _watcher = off_thread(move || {
-        fsutil::create_dir_private(&bridge.status_dir()).ok()?;
-        InboxWatcher::start(&bridge.status_dir(), None, move || {
+        let status = bridge.dir(&["status"], true).ok()?;
+        InboxWatcher::start(status.path(), None, move || {
             let _ = tx.send(());
         })
         .ok()

@@ -44,7 +44,7 @@ complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "forget" -d 'Remove an a
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "serve-mcp" -d 'Run the MCP stdio server for Claude Code'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "monitor" -d 'Print each new message as one self-contained line, for a Claude Code plugin monitor'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "doctor" -d 'Say which delivery paths work for an agent and why a message would not arrive'
-complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "status" -d 'Show where a message is: scheduled, queued, read, answered or expired'
+complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "status" -d 'Show where a message is: scheduled, queued, relayed, read, answered or expired'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "history" -d 'Show the messages you sent and read, in time order'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "prune" -d 'Remove old history (read messages, sent copies, receipts); never pending mail'
 complete -c cc2cc -n "__fish_cc2cc_needs_command" -f -a "schedule" -d 'Add, list or remove recurring messages'
@@ -186,7 +186,7 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand status" -l as -d 'Act as thi
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand status" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand status" -l json -d 'Machine output: one JSON object per line'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand status" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand status" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand status" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand history" -l with -d 'Only messages to or from this agent' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand history" -l grep -d 'Only messages whose text contains TEXT (ignoring case)' -r
@@ -201,7 +201,7 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand history" -l as -d 'Act as th
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand history" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand history" -l json -d 'Machine output: one JSON object per line'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand history" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand history" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand history" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand prune" -l older-than -d 'Remove history older than DURATION (30d)' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand prune" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
@@ -210,14 +210,14 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand prune" -l max-size -d 'Large
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand prune" -l dry-run -d 'Only count what would be removed'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand prune" -l json -d 'Machine output: one JSON object per line'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand prune" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand prune" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand prune" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand schedule; and not __fish_seen_subcommand_from add list rm help" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand schedule; and not __fish_seen_subcommand_from add list rm help" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand schedule; and not __fish_seen_subcommand_from add list rm help" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand schedule; and not __fish_seen_subcommand_from add list rm help" -l json -d 'Machine output: one JSON object per line'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand schedule; and not __fish_seen_subcommand_from add list rm help" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand schedule; and not __fish_seen_subcommand_from add list rm help" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand schedule; and not __fish_seen_subcommand_from add list rm help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand schedule; and not __fish_seen_subcommand_from add list rm help" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand schedule; and not __fish_seen_subcommand_from add list rm help" -f -a "add" -d 'Send TEXT to NAME on a recurring schedule; prints the schedule\'s id'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand schedule; and not __fish_seen_subcommand_from add list rm help" -f -a "list" -d 'List the schedules on the bridge'
@@ -265,7 +265,7 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand tick" -l as -d 'Act as this 
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand tick" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand tick" -l json -d 'Machine output: one JSON object per line'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand tick" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand tick" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand tick" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand tick" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l nats -d 'NATS server URL(s), comma-separated: nats://, tls://, with user:pass@ or token@ if needed' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l host -d 'This host\'s name on the wire [default: the host name up to its first dot]' -r
@@ -278,7 +278,7 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l as -d 'Act as this
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -l json -d 'Machine output: one JSON object per line'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -s h -l help -d 'Print help'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand relay" -s V -l version -d 'Print version'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help" -f -a "send" -d 'Write one message into an agent\'s inbox and print its id'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help" -f -a "reply" -d 'Answer a message you received (a reply to a task is a response)'
@@ -293,7 +293,7 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_su
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help" -f -a "serve-mcp" -d 'Run the MCP stdio server for Claude Code'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help" -f -a "monitor" -d 'Print each new message as one self-contained line, for a Claude Code plugin monitor'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help" -f -a "doctor" -d 'Say which delivery paths work for an agent and why a message would not arrive'
-complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help" -f -a "status" -d 'Show where a message is: scheduled, queued, read, answered or expired'
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help" -f -a "status" -d 'Show where a message is: scheduled, queued, relayed, read, answered or expired'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help" -f -a "history" -d 'Show the messages you sent and read, in time order'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help" -f -a "prune" -d 'Remove old history (read messages, sent copies, receipts); never pending mail'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand help; and not __fish_seen_subcommand_from send reply broadcast list whoami register inbox ack watch forget serve-mcp monitor doctor status history prune schedule tick relay help" -f -a "schedule" -d 'Add, list or remove recurring messages'

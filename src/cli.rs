@@ -107,6 +107,7 @@ pub enum Command {
             --as or CC2CC_NAME when given, else the one bound to the Claude Code session \
             (CLAUDE_CODE_SESSION_ID) in <bridge>/sessions/, shared with the session's serve-mcp."
     )]
+    #[command(after_long_help = MONITOR_HELP)]
     Monitor(MonitorArgs),
     /// Say which delivery paths work for an agent and why a message would not arrive
     #[command(
@@ -122,19 +123,25 @@ pub enum Command {
         after_help = "Exit status: 0 when a message sent now reaches the model, 1 when it would \
             not (the FAIL lines say why)."
     )]
+    #[command(after_long_help = DOCTOR_HELP)]
     Doctor(DoctorArgs),
-    /// Show where a message is: scheduled, queued, read, answered or expired
+    /// Show where a message is: scheduled, queued, relayed, read, answered or expired
+    #[command(after_long_help = STATUS_HELP)]
     Status(StatusArgs),
     /// Show the messages you sent and read, in time order
+    #[command(after_long_help = HISTORY_HELP)]
     History(HistoryArgs),
     /// Remove old history (read messages, sent copies, receipts); never pending mail
+    #[command(after_long_help = PRUNE_HELP)]
     Prune(PruneArgs),
     /// Add, list or remove recurring messages
-    #[command(subcommand)]
+    #[command(subcommand, after_long_help = SCHEDULE_HELP)]
     Schedule(ScheduleCommand),
     /// Deliver everything due on the bridge now (for cron or a systemd timer)
+    #[command(after_long_help = TICK_HELP)]
     Tick,
     /// Join this bridge to bridges on other hosts through a NATS JetStream server
+    #[command(after_long_help = RELAY_HELP)]
     Relay(RelayArgs),
 }
 
@@ -484,6 +491,56 @@ help!(
     FORGET_HELP,
     "  cc2cc forget bbo            # a mistyped name\n  cc2cc forget old-bot --force",
     "{name, removed_pending}."
+);
+help!(
+    STATUS_HELP,
+    "  cc2cc --as alice status msg-0193…\n  cc2cc status --json msg-0193… | jq -r .state",
+    "{id, state (scheduled|queued|relayed|read|answered|expired), to, from, place (inbox, done, \
+     scheduled, relayed), sent_at, expires_at, read_at, read_by, reply_id, answered_at}; fields \
+     that do not apply are null."
+);
+help!(
+    HISTORY_HELP,
+    "  cc2cc --as alice history --limit 20\n  \
+     cc2cc --as alice history --with bob --since 2d --grep deploy --json",
+    "the message file as for inbox, text decrypted, plus direction (sent|received)."
+);
+help!(
+    PRUNE_HELP,
+    "  cc2cc prune --older-than 30d\n  cc2cc prune --older-than 30d --dry-run --json",
+    "{mailbox, done, sent, receipts, answers, dry_run} per mailbox that had something to remove."
+);
+help!(
+    SCHEDULE_HELP,
+    "  cc2cc --as ci schedule add --to lead --every 1h \"hourly: all green\"\n  \
+     cc2cc --as ci schedule add --to reviewer --cron \"0 9 * * 1-5\" \"triage\"\n  \
+     cc2cc schedule list\n  cc2cc schedule rm sch-0193…",
+    "add: {id, to}; list: {id, from, to, every, cron, type, priority, ttl, created, last_fired, \
+     next, text}."
+);
+help!(
+    TICK_HELP,
+    "  * * * * *  cc2cc tick    # crontab: deliver what is due every minute",
+    "{released} per scheduled message moved into an inbox; {fired, id, to} per schedule \
+     occurrence sent."
+);
+help!(
+    MONITOR_HELP,
+    "  cc2cc monitor    # run by the cc2cc Claude Code plugin, not by hand",
+    "none (stdout carries one event per message for Claude Code; logs go to stderr)."
+);
+help!(
+    DOCTOR_HELP,
+    "  cc2cc doctor\n  cc2cc doctor reviewer --json | jq -r 'select(.status==\"FAIL\") | .fix'",
+    "{check, status (ok|warn|FAIL), detail, fix} per check, then {check: \"verdict\", agent, \
+     reaches_model}."
+);
+help!(
+    RELAY_HELP,
+    "  cc2cc relay --nats nats://nats.internal:4222\n  \
+     cc2cc relay --nats tls://nats.internal:4222 --creds ~/.config/nats/cc2cc.creds --host build1",
+    "none (it runs until SIGTERM or Ctrl-C; what it does goes to stderr). NATS_URL and \
+     NATS_CREDS stand for --nats and --creds."
 );
 help!(
     SERVE_MCP_HELP,

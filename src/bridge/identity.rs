@@ -3,7 +3,7 @@
 
 use super::error::{Error, Result};
 use super::fsutil::is_not_found;
-use super::mailbox::{INBOX, Problem, is_message_file};
+use super::mailbox::{INBOX, Problem, SCHEDULED, is_message_file};
 use super::{Bridge, Draft, Name, Presence, names};
 
 /// What a rename did besides taking the new name.
@@ -95,14 +95,27 @@ impl Bridge {
     /// stays where it is and is reported, never overwritten.
     pub fn move_pending(&self, from: &Name, to: &Name) -> Result<(usize, Vec<Problem>)> {
         self.ensure_mailbox(to)?;
-        let src = match self.mailbox(from, INBOX, false) {
+        let (mut moved, mut left) = (0, Vec::new());
+        // Scheduled messages are pending too: they would otherwise fall due under the old name.
+        for sub in [INBOX, SCHEDULED] {
+            let (n, stuck) = self.move_folder(from, to, sub)?;
+            moved += n;
+            left.extend(stuck);
+        }
+        Ok((moved, left))
+    }
+
+    /// Moves every message file of folder `sub` of `from`'s mailbox into `to`'s, each by one
+    /// rename; a name that exists there already stays and is reported.
+    fn move_folder(&self, from: &Name, to: &Name, sub: &str) -> Result<(usize, Vec<Problem>)> {
+        let src = match self.mailbox(from, sub, false) {
             Err(e) if is_not_found(&e) => return Ok((0, Vec::new())),
             other => other?,
         };
-        let dst = self.mailbox(to, INBOX, false)?;
+        let dst = self.mailbox(to, sub, true)?;
         let entries = src
             .entries()
-            .map_err(|e| Error::io("read inbox", src.path(), e))?;
+            .map_err(|e| Error::io("read", src.path(), e))?;
         let mut moved = 0;
         let mut left = Vec::new();
         for file in entries {
@@ -113,14 +126,14 @@ impl Bridge {
                 continue;
             }
             let stuck = |reason: String| Problem::Stuck {
-                file: format!("to-{from}/inbox/{file}"),
+                file: format!("to-{from}/{sub}/{file}"),
                 reason,
             };
             match src.rename(&file, &dst, &file, false) {
                 Ok(()) => moved += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {} // claimed meanwhile
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    left.push(stuck(format!("to-{to}/inbox/{file} already exists")))
+                    left.push(stuck(format!("to-{to}/{sub}/{file} already exists")))
                 }
                 Err(e) => left.push(stuck(e.to_string())),
             }

@@ -18,9 +18,10 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::bridge::{Bridge, fsutil};
+use crate::bridge::{Bridge, Ticker, fsutil};
 use crate::cli::RelayArgs;
 use crate::error::CliError;
+use crate::output;
 use crate::signals;
 
 /// What every loop needs: the bridge, who we are on the wire, and the connection.
@@ -36,12 +37,14 @@ pub(crate) struct Relay {
 }
 
 /// One progress line on stderr.
+/// What the relay does, one line on stderr (names and ids in it came from the bridge or the
+/// wire: sanitised like every other line).
 pub(crate) fn say(what: impl std::fmt::Display) {
-    eprintln!("cc2cc: relay: {what}");
+    output::note(&format!("relay: {what}"));
 }
 
 pub(crate) fn warn(what: impl std::fmt::Display) {
-    eprintln!("cc2cc: warning: relay: {what}");
+    output::warn(&format!("relay: {what}"));
 }
 
 /// Runs file work (fsyncs, directory scans) on the blocking pool, off the connection's thread.
@@ -107,6 +110,7 @@ async fn relay(
         r = outbound::run(&relay) => r,
         r = inbound::run(&relay, joined.consumer) => r,
         r = receipts::run(&relay) => r,
+        r = fire_due(&relay) => r,
         sig = stopped(&mut stop) => Err(CliError::Signalled(sig)),
     };
     // Tell the other hosts at once that our agents are out of reach, rather than letting their
@@ -118,6 +122,26 @@ async fn relay(
     let _ = tokio::time::timeout(Duration::from_secs(2), bye).await;
     say("stopped; messages not yet forwarded wait in the mailboxes");
     result
+}
+
+/// Scheduled messages and recurring schedules fall due while the relay runs: it delivers them,
+/// as serve-mcp and watch do, so a host where only a relay runs still fires them (and what
+/// they bring for another host then flows like any message).
+async fn fire_due(r: &Relay) -> Result<(), CliError> {
+    let mut ticker = Ticker::default();
+    loop {
+        let bridge = r.bridge.clone();
+        let ticked;
+        (ticker, ticked) = off_thread(move || {
+            let ticked = ticker.run_if_due(&bridge);
+            (ticker, ticked)
+        })
+        .await;
+        for p in ticked.iter().flat_map(|t| &t.problems) {
+            warn(p);
+        }
+        tokio::time::sleep(ticker.wait()).await;
+    }
 }
 
 async fn stopped(stop: &mut watch::Receiver<Option<i32>>) -> i32 {

@@ -757,3 +757,20 @@ fn a_failed_delivery_leaves_no_sent_copy_and_a_failed_copy_no_delivery() {
         env.files("to-carol/inbox")
     );
 }
+
+#[test]
+fn a_rename_takes_scheduled_messages_along() {
+    let env = TestEnv::new();
+    let mut c = McpClient::start(&env, "brave-fox");
+    c.initialize();
+    let out = run_ok(env.as_(
+        "calm-owl",
+        &["send", "--to", "brave-fox", "--in", "1h", "for later"],
+    ));
+    let id = stdout(&out).trim().to_owned();
+    assert_eq!(env.files("to-brave-fox/scheduled"), [format!("{id}.json")]);
+    let r = c.call("register", json!({"name": "swift-fox"}));
+    assert!(!is_error(&r), "{r}");
+    assert!(env.files("to-brave-fox/scheduled").is_empty());
+    assert_eq!(env.files("to-swift-fox/scheduled"), [format!("{id}.json")]);
+}

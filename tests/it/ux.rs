@@ -321,18 +321,14 @@ fn register_says_how_to_use_the_name() {
 #[test]
 fn man_pages_carry_exit_codes_environment_examples_and_json_fields() {
     let root = env!("CARGO_MANIFEST_DIR");
-    for page in [
-        "send",
-        "reply",
-        "broadcast",
-        "list",
-        "whoami",
-        "register",
-        "inbox",
-        "ack",
-        "watch",
-        "forget",
-    ] {
+    let pages: Vec<String> = std::fs::read_dir(format!("{root}/man"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter_map(|f| Some(f.strip_prefix("cc2cc-")?.strip_suffix(".1")?.to_owned()))
+        .filter(|page| page != "help")
+        .collect();
+    assert!(pages.len() >= 19, "{pages:?}");
+    for page in pages {
         let man = std::fs::read_to_string(format!("{root}/man/cc2cc-{page}.1")).unwrap();
         for section in [
             "Examples:",

@@ -1174,10 +1174,12 @@ class Suite:
             with server.cond:
                 for r in server.responses:
                     if isinstance(r, dict) and isinstance(r.get("result"), dict):
-                        for c in r["result"].get("content", []):
-                            for mid in MSG_ID.findall(c.get("text", "") if isinstance(c, dict) else ""):
-                                if mid in sent:
-                                    shown[mid] += 1
+                        # A rendered message names its id twice (header, how to answer): count
+                        # each id once per result.
+                        ids = {mid for c in r["result"].get("content", []) if isinstance(c, dict)
+                               for mid in MSG_ID.findall(c.get("text", ""))}
+                        for mid in ids & sent:
+                            shown[mid] += 1
 
         try:
             for j in range(self.sizes.call_kills):

@@ -502,6 +502,21 @@ def check_nats_options(binary: str, work: Path, server_bin: str) -> str:
     return "tls:// with --tls-ca connects (and fails without it); a token in the URL connects, unshown"
 
 
+def check_scheduled(a: Host, alice: Watcher, bob: Watcher) -> str:
+    # With alice's watch gone, the relay is all that runs on a: it alone must deliver what falls
+    # due there, and hand it on to b.
+    alice.stop()
+    wait_for("bob online on a", lambda: a.agents()["bob"]["status"] == "online", 15)
+    r = a.run("--as", "carol", "send", "--to", "bob", "--in", "1s", "due in a second")
+    if r.returncode != 0:
+        raise CheckError(f"send --in exited {r.returncode}: {r.stderr.decode().strip()}")
+    mid = r.stdout.decode().strip()
+    if mid not in a.files("to-bob/scheduled"):
+        raise CheckError("the scheduled message is not in a's to-bob/scheduled/")
+    wait_for("the scheduled message at bob on b", lambda: mid in bob.ids_from("carol"), 15)
+    return "a message scheduled on a, with only the relay running there, reached bob on b"
+
+
 def check_interrupt(a: Host) -> str:
     code = a.stop_relay(signal.SIGINT)
     if code != 130:
@@ -541,6 +556,7 @@ def main() -> int:
             ("encryption", lambda: check_encryption(server, a, b, {"watcher": bob})),
             ("offline", lambda: check_offline(a, b)),
             ("interrupt", lambda: check_interrupt(a)),
+            ("scheduled", lambda: check_scheduled(a, alice, bob)),
             ("one-per-bridge", lambda: check_one_per_bridge(a, work)),
             ("bad-server", lambda: check_bad_server(binary, work, server_bin)),
             ("nats-options", lambda: check_nats_options(binary, work, server_bin)),

@@ -24,7 +24,6 @@ pub struct Joined {
     pub client: async_nats::Client,
     pub js: jetstream::Context,
     pub presence: kv::Store,
-    pub stream: stream::Stream,
     pub consumer: consumer::PullConsumer,
     /// The server list as given, with any password or token hidden.
     pub shown_url: String,
@@ -103,31 +102,12 @@ pub async fn join(args: &RelayArgs, host: &str) -> Result<Joined, CliError> {
             "the server needs JetStream (`nats-server -js`), and your account the right to use it",
         )
     };
-    let stream = js
-        .get_or_create_stream(stream::Config {
-            name: wire::STREAM.into(),
-            subjects: vec![wire::STREAM_SUBJECTS.into()],
-            retention: stream::RetentionPolicy::WorkQueue,
-            storage: stream::StorageType::File,
-            duplicate_window: DUPLICATE_WINDOW,
-            description: Some("cc2cc messages and receipts between hosts".into()),
-            ..Default::default()
-        })
+    let stream = stream_of(&js)
         .await
         .map_err(|e| unavailable("message stream", &e))?;
-    let presence = match js.get_key_value(wire::PRESENCE_BUCKET).await {
-        Ok(kv) => kv,
-        Err(_) => js
-            .create_key_value(kv::Config {
-                bucket: wire::PRESENCE_BUCKET.into(),
-                description: "cc2cc: the agents of each host".into(),
-                history: 1,
-                storage: stream::StorageType::File,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| unavailable("presence bucket", &e))?,
-    };
+    let presence = bucket_of(&js)
+        .await
+        .map_err(|e| unavailable("presence bucket", &e))?;
     let consumer = consumer_of(&stream, host)
         .await
         .map_err(|e| unavailable("consumer", &e))?;
@@ -135,10 +115,45 @@ pub async fn join(args: &RelayArgs, host: &str) -> Result<Joined, CliError> {
         client,
         js,
         presence,
-        stream,
         consumer,
         shown_url,
     })
+}
+
+/// The message stream, created when missing: at the first start, or after the server lost
+/// its store.
+pub async fn stream_of(
+    js: &jetstream::Context,
+) -> Result<stream::Stream, jetstream::context::CreateStreamError> {
+    js.get_or_create_stream(stream::Config {
+        name: wire::STREAM.into(),
+        subjects: vec![wire::STREAM_SUBJECTS.into()],
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        duplicate_window: DUPLICATE_WINDOW,
+        description: Some("cc2cc messages and receipts between hosts".into()),
+        ..Default::default()
+    })
+    .await
+}
+
+/// The presence bucket, created when missing.
+pub async fn bucket_of(
+    js: &jetstream::Context,
+) -> Result<kv::Store, jetstream::context::CreateKeyValueError> {
+    match js.get_key_value(wire::PRESENCE_BUCKET).await {
+        Ok(kv) => Ok(kv),
+        Err(_) => {
+            js.create_key_value(kv::Config {
+                bucket: wire::PRESENCE_BUCKET.into(),
+                description: "cc2cc: the agents of each host".into(),
+                history: 1,
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+        }
+    }
 }
 
 /// This host's durable consumer, created when missing (also after someone deleted it).
@@ -199,6 +214,8 @@ fn log_event(event: Event) {
         Event::Closed => say("NATS connection closed"),
         Event::LameDuckMode => say("the NATS server is shutting down (lame duck mode)"),
         Event::SlowConsumer(_) | Event::Draining => {}
+        // Each failed reconnection attempt: already said with "lost the NATS connection".
+        Event::ClientError(_) if LOST.load(Ordering::Relaxed) => {}
         other => eprintln!("cc2cc: warning: relay: NATS: {other}"),
     }
 }

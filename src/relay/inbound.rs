@@ -16,12 +16,10 @@ use crate::error::CliError;
 
 /// At most this many ready messages share one batch of fsyncs.
 const BATCH: usize = 64;
+/// How long without a delivery before the consumer is looked up.
+const QUIET_CHECK: Duration = Duration::from_secs(10);
 
-pub async fn run(
-    r: &Relay,
-    stream: &async_nats::jetstream::stream::Stream,
-    mut consumer: PullConsumer,
-) -> Result<(), CliError> {
+pub async fn run(r: &Relay, mut consumer: PullConsumer) -> Result<(), CliError> {
     if let Ok(info) = consumer.info().await
         && info.num_pending > 0
     {
@@ -31,7 +29,19 @@ pub async fn run(
         ));
     }
     let (mut received, mut receipts) = (0usize, 0usize);
+    let mut again = false;
     loop {
+        if again {
+            // The last pull ended or failed: the server is away (the client reconnects by
+            // itself), or it lost the stream or the consumer. Make sure they exist first.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if let Ok(stream) = super::connect::stream_of(&r.js).await
+                && let Ok(c) = super::connect::consumer_of(&stream, &r.host).await
+            {
+                consumer = c;
+            }
+        }
+        again = true;
         let messages = consumer
             .stream()
             .max_messages_per_batch(200)
@@ -39,19 +49,18 @@ pub async fn run(
             .expires(Duration::from_secs(30))
             .messages()
             .await;
-        let mut messages = match messages {
-            Ok(m) => m,
-            Err(_) => {
-                // The server is away (the client reconnects by itself), or the consumer was
-                // deleted: make sure it exists before the next try.
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                if let Ok(c) = super::connect::consumer_of(stream, &r.host).await {
-                    consumer = c;
-                }
-                continue;
-            }
+        let Ok(mut messages) = messages else {
+            continue;
         };
-        while let Some(first) = messages.next().await {
+        loop {
+            // The client follows a server that restarts, but not one that lost its store: after
+            // a quiet spell, check that our consumer still exists.
+            let first = match tokio::time::timeout(QUIET_CHECK, messages.next()).await {
+                Ok(Some(first)) => first,
+                Ok(None) => break,
+                Err(_) if consumer.info().await.is_ok() => continue,
+                Err(_) => break,
+            };
             let mut batch = vec![first];
             while batch.len() < BATCH {
                 match messages.next().now_or_never() {
@@ -101,7 +110,6 @@ pub async fn run(
                 (received, receipts) = (0, 0);
             }
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -108,7 +108,7 @@ async fn relay(
     let result = tokio::select! {
         r = presence::run(&relay) => r,
         r = outbound::run(&relay) => r,
-        r = inbound::run(&relay, &joined.stream, joined.consumer) => r,
+        r = inbound::run(&relay, joined.consumer) => r,
         r = receipts::run(&relay) => r,
         r = fire_due(&relay) => r,
         sig = stopped(&mut stop) => Err(CliError::Signalled(sig)),

@@ -67,6 +67,8 @@ pub async fn run(r: &Relay) -> Result<(), CliError> {
                                 ));
                             }
                             failing = true;
+                            // A server that lost its store has no stream: make it again.
+                            let _ = super::connect::stream_of(&r.js).await;
                             break;
                         }
                     }

@@ -8,10 +8,12 @@ use async_nats::jetstream::kv::{Entry, Operation};
 use futures_util::StreamExt;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
 
 use super::wire::{AgentEntry, HostPresence};
 use super::{Relay, off_thread, say, warn, wire};
 use crate::bridge::presence::{HEARTBEAT_EVERY, ONLINE_WINDOW};
+use crate::bridge::watch::InboxWatcher;
 use crate::bridge::{Name, RemoteAgent, clock};
 use crate::error::CliError;
 
@@ -55,32 +57,79 @@ fn stored_at(entry: &Entry) -> SystemTime {
 }
 
 async fn publish_loop(r: &Relay) {
+    // A local agent that comes or goes rewrites its heartbeat: publish then, not only every
+    // 5 s, so other hosts see it within milliseconds. Without events, the timer alone.
+    let (tx, mut changed) = mpsc::unbounded_channel::<()>();
+    let bridge = r.bridge.clone();
+    let _watcher = off_thread(move || {
+        let status = bridge.dir(&["status"], true).ok()?;
+        InboxWatcher::start(status.path(), None, move || {
+            let _ = tx.send(());
+        })
+        .ok()
+    })
+    .await;
     let mut failing = false;
+    // Woken by a file event, publish only if who is here changed: the relay's own mirror
+    // writes land in the same folder and must not echo between hosts. Every 5 s, publish
+    // whatever the events say: that record is what keeps our agents online elsewhere.
+    let mut last: Option<Vec<(String, bool)>> = None;
+    let mut due = tokio::time::Instant::now();
     loop {
-        match publish(r, true).await {
-            Ok(()) if failing => {
-                failing = false;
-                say("presence published again");
+        let unless_same = if tokio::time::Instant::now() < due {
+            last.as_deref()
+        } else {
+            None
+        };
+        match publish(r, true, unless_same).await {
+            Ok(Some(who)) => {
+                last = Some(who);
+                due = tokio::time::Instant::now() + HEARTBEAT_EVERY;
+                if failing {
+                    failing = false;
+                    say("presence published again");
+                }
             }
-            Ok(()) => {}
-            Err(e) if !failing => {
+            Ok(None) => {}
+            Err(e) => {
+                if !failing {
+                    warn(format_args!("cannot publish this host's agents: {e}"));
+                }
                 failing = true;
-                warn(format_args!("cannot publish this host's agents: {e}"));
+                due = tokio::time::Instant::now() + HEARTBEAT_EVERY;
+                // A server that lost its store has no bucket: make it again.
+                let _ = super::connect::bucket_of(&r.js).await;
             }
-            Err(_) => {}
         }
-        tokio::time::sleep(HEARTBEAT_EVERY).await;
+        if let Ok(Some(())) = tokio::time::timeout_at(due, changed.recv()).await {
+            // A burst of heartbeat writes makes one record.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            while changed.try_recv().is_ok() {}
+        }
     }
 }
 
 /// The last record of a relay that stops: every agent of this host out of reach.
 pub async fn goodbye(r: &Relay) {
-    let _ = publish(r, false).await;
+    let _ = publish(r, false, None).await;
 }
 
-async fn publish(r: &Relay, running: bool) -> Result<(), String> {
+/// Puts this host's record, unless `unless_same` holds the same agents in the same state
+/// (a heartbeat file changed, but not who is here): then Ok(None). Returns who was published.
+async fn publish(
+    r: &Relay,
+    running: bool,
+    unless_same: Option<&[(String, bool)]>,
+) -> Result<Option<Vec<(String, bool)>>, String> {
     let bridge = r.bridge.clone();
     let agents = off_thread(move || bridge.local_agents()).await;
+    let who: Vec<(String, bool)> = agents
+        .iter()
+        .map(|a| (a.name.to_string(), running && a.online))
+        .collect();
+    if unless_same == Some(&who[..]) {
+        return Ok(None);
+    }
     let record = HostPresence {
         host: r.host.clone(),
         running,
@@ -99,7 +148,7 @@ async fn publish(r: &Relay, running: bool) -> Result<(), String> {
     r.presence
         .put(&r.host, json.into())
         .await
-        .map(drop)
+        .map(|_| Some(who))
         .map_err(|e| e.to_string())
 }
 
@@ -109,9 +158,12 @@ async fn mirror_loop(r: &Relay) {
     let mut seen = Seen::default();
     loop {
         if let Ok(mut entries) = r.presence.watch_with_history(">").await {
-            // An error means the watch lost its place: start a new one (it replays each
-            // host's latest record, which is harmless).
-            while let Some(Ok(entry)) = entries.next().await {
+            // An error means the watch lost its place, and silence means it follows a bucket
+            // the server lost (our own record comes every 5 s): start a new one. It replays
+            // each host's latest record, which is harmless.
+            while let Ok(Some(Ok(entry))) =
+                tokio::time::timeout(HEARTBEAT_EVERY * 3, entries.next()).await
+            {
                 apply(r, entry, &mut seen).await;
             }
         }

@@ -16,6 +16,8 @@ one failed):
                  started again: all 500 arrive once, in order.
   server-restart nats-server is stopped while 50 messages are sent, then started again on the
                  same store: all 50 arrive once, in order.
+  store-lost     nats-server restarted on an empty store: the relays make the stream, the bucket
+                 and their consumers again, and messages flow.
   encryption     with CC2CC_ENCRYPT=1, what the server stores is ciphertext (the stream's file
                  store holds the `ENC:` text and never the plain text); the reader gets the plain
                  text. Meanwhile the receiving relay, stopped with SIGTERM (exit 143), shows its
@@ -328,6 +330,19 @@ def check_server_restart(server: NatsServer, a: Host, bob: Watcher) -> str:
     return f"{n} sent while the server stopped ({early} got through before); all arrived once, in order"
 
 
+def check_store_lost(server: NatsServer, a: Host, bob: Watcher) -> str:
+    server.stop()
+    shutil.rmtree(server.store)
+    server.start()
+    t0 = time.monotonic()
+    sent = [a.send("frank", "bob", f"after the store was lost #{i}") for i in range(5)]
+    why = once_in_order(arrived(bob, "frank", len(sent), 30), sent)
+    if why:
+        raise CheckError(why)
+    return f"the relays made the stream, bucket and consumers again; 5 messages arrived once, in order, " \
+           f"{time.monotonic() - t0:.1f} s after the restart"
+
+
 def check_encryption(server: NatsServer, a: Host, b: Host, bob_env: dict) -> str:
     # Bob's reader on b decrypts; relay b is stopped so the message waits in the stream.
     code = b.stop_relay(signal.SIGTERM)
@@ -537,6 +552,7 @@ def main() -> int:
             ("expiry", lambda: check_expiry(a, b, alice)),
             ("sigkill", lambda: check_sigkill(a, b, bob)),
             ("server-restart", lambda: check_server_restart(server, a, bob)),
+            ("store-lost", lambda: check_store_lost(server, a, bob)),
             ("encryption", lambda: check_encryption(server, a, b, {"watcher": bob})),
             ("offline", lambda: check_offline(a, b)),
             ("interrupt", lambda: check_interrupt(a)),

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::fmt::Write;
 
 use crate::bridge::message::{PRIORITIES, TYPES};
-use crate::bridge::{Bridge, Direction, Entry, Filter, Flow, Message, Name, Taken, ids, names};
+use crate::bridge::{Direction, Entry, Message, Name, Pass, ids, names};
 use crate::output::{one_line, sanitize};
 
 /// Longest text a monitor event carries. Claude Code cuts each line of a monitor's output at
@@ -124,6 +124,15 @@ pub fn waiting_line(m: &Message, me: &Name) -> String {
          call the cc2cc check_inbox tool to read it whole.\n",
         f.header(),
         m.text().len(),
+    )
+}
+
+/// The one event for a backlog found at start, beyond the oldest messages presented one by
+/// one: how many wait and how to read them.
+pub fn backlog_line(waiting: usize, me: &Name) -> String {
+    format!(
+        "[cc2cc backlog] for you (agent {me}): {waiting} more message{} waiting in your cc2cc          inbox, older than any that arrive from now on. Call the cc2cc check_inbox tool to read          them, oldest first, in batches.\n",
+        if waiting == 1 { " is" } else { "s are" }
     )
 }
 
@@ -264,40 +273,37 @@ pub enum New<'a> {
     TooLong(&'a Message),
 }
 
-/// One pass of a path that presents new mail itself (the monitor, the channel push): claims
-/// each pending message and hands it to `emit`, oldest first. A message `emit` could not
-/// present is put back; one too long for an event is put back and announced once (its id goes
-/// into `announced`, whose files later passes skip). Returns what the pass met.
+/// One pass of a path that presents new mail itself (the monitor, the channel push): hands each
+/// message the claiming `pass` yields to `emit`, oldest first. A message `emit` could not
+/// present is put back and the pass stops; one too long for an event is put back and announced
+/// once (its file goes into `announced`, which later passes skip). Returns what was presented.
 pub fn present_new(
-    bridge: &Bridge,
-    me: &Name,
+    pass: &mut Pass,
     announced: &mut HashSet<String>,
     emit: &mut dyn FnMut(New<'_>) -> bool,
-) -> Taken {
-    let mut failed = false;
+) -> Vec<Message> {
+    let mut presented = Vec::new();
     let mut long = Vec::new();
-    let skip = |file: &str| announced.contains(file.strip_suffix(".json").unwrap_or(file));
-    let taken = bridge.take_each(me, &Filter::default(), false, &skip, &mut |env| {
-        let m = &env.message;
-        if m.text().len() > EVENT_TEXT_LIMIT {
+    while let Some(env) = pass.next() {
+        if env.message.text().len() > EVENT_TEXT_LIMIT {
             // Back in the inbox before it is announced, so check_inbox finds it.
-            long.push(m.clone());
-            return Flow::Leave;
-        }
-        if emit(New::Whole(m)) {
-            return Flow::Next;
-        }
-        failed = true;
-        Flow::PutBack
-    });
-    for m in &long {
-        if failed || !emit(New::TooLong(m)) {
-            failed = true;
+            pass.put_back(&env);
+            long.push(env);
             continue;
         }
-        announced.insert(m.id.clone());
+        if !emit(New::Whole(&env.message)) {
+            pass.put_back(&env);
+            return presented;
+        }
+        presented.push(env.message);
     }
-    taken
+    for env in long {
+        if !emit(New::TooLong(&env.message)) {
+            break;
+        }
+        announced.insert(env.file);
+    }
+    presented
 }
 
 #[cfg(test)]

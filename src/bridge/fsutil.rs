@@ -151,12 +151,36 @@ impl Dir {
             if synced {
                 f.sync_all()?;
             }
+            // Closed before the rename: a close after it would wake inbox watchers a second
+            // time for the same message.
+            drop(f);
             Ok(rfs::renameat(&self.fd, tmp.as_str(), &self.fd, name)?)
         })();
         written.map_err(|e| {
             let _ = rfs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
             Error::io("write", &self.path.join(name), e)
         })
+    }
+
+    /// Writes `bytes` to a new temp file here (O_EXCL, 0600, closed, not synced) and returns
+    /// its name: the first step of a batched commit, which syncs and renames later.
+    pub fn write_temp(&self, bytes: &[u8]) -> Result<String> {
+        let tmp = ids::temp_name();
+        let written = rfs::openat(
+            &self.fd,
+            tmp.as_str(),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(io::Error::from)
+        .and_then(|fd| File::from(fd).write_all(bytes));
+        match written {
+            Ok(()) => Ok(tmp),
+            Err(e) => {
+                let _ = rfs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
+                Err(Error::io("write", &self.path.join(&tmp), e))
+            }
+        }
     }
 
     /// Creates or replaces `name` in place, mode 0600: for receipts, which are advisory and
@@ -203,18 +227,25 @@ impl Dir {
 
     /// The names in this folder (without `.` and `..`).
     pub fn entries(&self) -> io::Result<Vec<String>> {
-        let fd = rfs::openat(&self.fd, ".", DIR_FLAGS, Mode::empty())?;
         let mut names = Vec::new();
+        self.each_entry(|name| names.push(name.to_owned()))?;
+        Ok(names)
+    }
+
+    /// Calls `each` with every name in this folder (without `.` and `..`) as it is read, so a
+    /// folder of 100,000 files is never held as 100,000 strings.
+    pub fn each_entry(&self, mut each: impl FnMut(&str)) -> io::Result<()> {
+        let fd = rfs::openat(&self.fd, ".", DIR_FLAGS, Mode::empty())?;
         for entry in rfs::Dir::read_from(&fd)? {
             let entry = entry?;
             let Ok(name) = entry.file_name().to_str() else {
                 continue;
             };
             if name != "." && name != ".." {
-                names.push(name.to_owned());
+                each(name);
             }
         }
-        Ok(names)
+        Ok(())
     }
 
     /// Gives the file `name` a second name `to_name` here; fails with `AlreadyExists` when

@@ -216,7 +216,7 @@ impl Bridge {
     /// Folder `sub` of `name`'s mailbox; None when it does not exist yet, and a problem when
     /// it cannot be opened (a symlinked folder is refused, never followed).
     fn history_dir(&self, name: &Name, sub: &str, problems: &mut Vec<Problem>) -> Option<Dir> {
-        match self.mailbox(name, sub, false) {
+        match self.folder(name, sub, false) {
             Ok(dir) => Some(dir),
             Err(e) if is_not_found(&e) => None,
             Err(e) => {

@@ -30,7 +30,7 @@ impl Bridge {
                 detail: "stop it before forgetting its mailbox".into(),
             });
         }
-        let pending = self.pending_count(name)?;
+        let pending = self.mailbox(name).pending_count()?;
         if pending > 0 && !force {
             return Err(Error::PendingMail {
                 name: name.to_string(),
@@ -38,7 +38,7 @@ impl Bridge {
             });
         }
         let mut found = false;
-        match self.mailbox(name, "", false) {
+        match self.folder(name, "", false) {
             // Opened without following a link, so what is removed is the real folder in the
             // bridge; remove_dir_all never follows links inside it.
             Ok(dir) => {
@@ -62,7 +62,7 @@ impl Bridge {
 
     /// Whether anyone has used `name` on this bridge (a mailbox or a heartbeat).
     pub fn is_known(&self, name: &Name) -> bool {
-        self.mailbox(name, "", false).is_ok() || self.heartbeat(name).is_some()
+        self.folder(name, "", false).is_ok() || self.heartbeat(name).is_some()
     }
 
     /// A note for a message about to be queued for a name nobody has used yet (often a typo),
@@ -94,7 +94,7 @@ impl Bridge {
     /// message is always in exactly one inbox. A file whose name already exists in `to`'s inbox
     /// stays where it is and is reported, never overwritten.
     pub fn move_pending(&self, from: &Name, to: &Name) -> Result<(usize, Vec<Problem>)> {
-        self.ensure_mailbox(to)?;
+        self.mailbox(to).ensure()?;
         let (mut moved, mut left) = (0, Vec::new());
         // Scheduled messages are pending too: they would otherwise fall due under the old name.
         for sub in [INBOX, SCHEDULED] {
@@ -108,11 +108,11 @@ impl Bridge {
     /// Moves every message file of folder `sub` of `from`'s mailbox into `to`'s, each by one
     /// rename; a name that exists there already stays and is reported.
     fn move_folder(&self, from: &Name, to: &Name, sub: &str) -> Result<(usize, Vec<Problem>)> {
-        let src = match self.mailbox(from, sub, false) {
+        let src = match self.folder(from, sub, false) {
             Err(e) if is_not_found(&e) => return Ok((0, Vec::new())),
             other => other?,
         };
-        let dst = self.mailbox(to, sub, true)?;
+        let dst = self.folder(to, sub, true)?;
         let entries = src
             .entries()
             .map_err(|e| Error::io("read", src.path(), e))?;

@@ -244,7 +244,7 @@ impl Bridge {
             let json = serde_json::to_string_pretty(&marker).unwrap_or_default();
             // Advisory, like a receipt: the reply is sent whatever happens here.
             let _ = self
-                .mailbox(me, ANSWERS, true)
+                .folder(me, ANSWERS, true)
                 .and_then(|dir| dir.write_atomic(&format!("{id}.json"), json.as_bytes(), false));
         }
         Ok(reply)
@@ -256,7 +256,7 @@ impl Bridge {
     /// does not exist, `Null` when it exists but is not JSON; an error when it cannot be read
     /// (never "nothing" when the truth is "could not read"), a symlinked folder included.
     fn read_json(&self, name: &Name, sub: &str, file: &str) -> Result<Option<Value>> {
-        let dir = match self.mailbox(name, sub, false) {
+        let dir = match self.folder(name, sub, false) {
             Err(e) if is_not_found(&e) => return Ok(None),
             other => other?,
         };

@@ -1,6 +1,7 @@
 //! The bridge directory: the on-disk protocol shared with the original Node cc2cc. Nothing in
 //! here knows about terminals, clap or JSON-RPC.
 
+pub mod arrivals;
 pub mod clock;
 pub mod cron;
 pub mod crypto;
@@ -25,7 +26,7 @@ pub use error::{Error, Result};
 pub use history::{Direction, Entry, HistoryQuery, Pruned};
 pub use identity::Renamed;
 pub use life::{State, Status};
-pub use mailbox::{Envelope, Filter, Flow, Problem, Taken};
+pub use mailbox::{Commit, Envelope, Filter, Mailbox, Mode, Outgoing, Pass, Problem, Report};
 pub use message::{Draft, Message};
 pub use presence::{AgentInfo, Presence};
 pub use remote::{Finished, Receipt, RemoteAgent};
@@ -125,7 +126,7 @@ impl Bridge {
 
     /// One folder of `name`'s mailbox (`inbox`, `done`, `receipts`, `bad`, or "" for the
     /// mailbox itself).
-    pub fn mailbox(&self, name: &Name, sub: &str, create: bool) -> Result<fsutil::Dir> {
+    pub fn folder(&self, name: &Name, sub: &str, create: bool) -> Result<fsutil::Dir> {
         let top = format!("to-{name}");
         if sub.is_empty() {
             self.dir(&[&top], create)

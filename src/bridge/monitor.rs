@@ -34,7 +34,7 @@ impl Bridge {
         let lock = status.open_lock(&format!("{name}.monitor.lock"))?;
         let path = self.monitor_lock_path(name);
         if lock_patiently(&lock).map_err(|e| Error::io("lock", &path, e))? {
-            self.ensure_mailbox(name)?;
+            self.mailbox(name).ensure()?;
             return Ok(MonitorHold {
                 name: name.clone(),
                 _lock: lock,

@@ -83,8 +83,8 @@ impl Bridge {
     /// an active heartbeat.
     pub fn go_online(&self, name: &Name) -> Result<Presence> {
         let status = self.dir(&["status"], true)?;
-        self.ensure_mailbox(name)?;
-        let mailbox = self.mailbox(name, "", false)?;
+        self.mailbox(name).ensure()?;
+        let mailbox = self.folder(name, "", false)?;
         let file = format!("{name}.lock");
         let path = status.path().join(&file);
         let lock = status.open_lock(&file)?;
@@ -170,7 +170,7 @@ impl Bridge {
         if self.status_lock_held(&format!("{name}.lock")) {
             return true;
         }
-        self.mailbox(name, "", false).is_ok_and(|mailbox| {
+        self.folder(name, "", false).is_ok_and(|mailbox| {
             rustix::fs::flock(mailbox.fd(), FlockOperation::NonBlockingLockShared)
                 == Err(rustix::io::Errno::WOULDBLOCK)
         })

@@ -156,7 +156,7 @@ impl Bridge {
 
     /// True when folder `sub` of `name`'s mailbox has an entry `file` (a link is not followed).
     fn has_file(&self, name: &Name, sub: &str, file: &str) -> bool {
-        self.mailbox(name, sub, false)
+        self.folder(name, sub, false)
             .is_ok_and(|dir| dir.stat(file).is_ok())
     }
 
@@ -180,7 +180,7 @@ impl Bridge {
                 if self.holds(to, &msg.id) {
                     return Ok(false);
                 }
-                self.write_inbox(to, msg, false).map(|_| true)
+                self.mailbox(to).write_inbox(msg, false).map(|_| true)
             })
             .collect();
         let mut synced: Vec<&Name> = Vec::new();
@@ -191,7 +191,7 @@ impl Bridge {
             synced.push(to);
             let dir = self.inbox_dir(to);
             let sync = self
-                .mailbox(to, INBOX, false)
+                .folder(to, INBOX, false)
                 .and_then(|inbox| inbox.sync().map_err(|e| Error::io("sync", &dir, e)));
             if let Err(e) = sync {
                 // Not durable: none of this inbox's new messages may be acked.
@@ -213,8 +213,8 @@ impl Bridge {
     /// Moves a message that another host has accepted from `name`'s inbox to `relayed/`, the
     /// sender's record that it left. False when it was no longer in the inbox.
     pub fn mark_relayed(&self, name: &Name, file: &str) -> Result<bool> {
-        let relayed = self.mailbox(name, RELAYED, true)?;
-        let inbox = match self.mailbox(name, INBOX, false) {
+        let relayed = self.folder(name, RELAYED, true)?;
+        let inbox = match self.folder(name, INBOX, false) {
             Err(e) if is_not_found(&e) => return Ok(false),
             other => other?,
         };
@@ -229,7 +229,7 @@ impl Bridge {
     /// Makes a batch of [`Bridge::mark_relayed`] moves durable: one fsync per directory.
     pub fn sync_relayed(&self, name: &Name) -> Result<()> {
         for sub in [RELAYED, INBOX] {
-            let dir: Dir = self.mailbox(name, sub, false)?;
+            let dir: Dir = self.folder(name, sub, false)?;
             dir.sync().map_err(|e| Error::io("sync", dir.path(), e))?;
         }
         Ok(())
@@ -241,7 +241,7 @@ impl Bridge {
             return None;
         }
         let bytes = self
-            .mailbox(name, RECEIPTS, false)
+            .folder(name, RECEIPTS, false)
             .ok()?
             .read(&format!("{id}.receipt.json"), 64 * 1024)
             .ok()?;
@@ -260,7 +260,7 @@ impl Bridge {
             return Ok(false);
         }
         let json = serde_json::to_string_pretty(receipt).unwrap_or_default();
-        self.mailbox(&name, RECEIPTS, true)?.write_atomic(
+        self.folder(&name, RECEIPTS, true)?.write_atomic(
             &format!("{id}.receipt.json"),
             json.as_bytes(),
             false,
@@ -282,7 +282,7 @@ impl Bridge {
             return None;
         }
         let done = self
-            .mailbox(name, DONE, false)
+            .folder(name, DONE, false)
             .map_err(|_| ())
             .and_then(|d| d.read(&file, self.max_size()).map_err(|_| ()));
         match done.map(|b| serde_json::from_slice::<Message>(&b)) {
@@ -367,12 +367,12 @@ mod tests {
         let bob = Name::new("bob").unwrap();
         assert!(b.commit_arrived(&bob, &m).unwrap());
         assert!(!b.commit_arrived(&bob, &m).unwrap(), "a repeat is skipped");
-        assert_eq!(b.pending_count(&bob).unwrap(), 1);
+        assert_eq!(b.mailbox(&bob).pending_count().unwrap(), 1);
         let file = format!("{}.json", m.id);
         assert!(b.mark_relayed(&bob, &file).unwrap());
         b.sync_relayed(&bob).unwrap();
         assert!(!b.mark_relayed(&bob, &file).unwrap());
-        assert_eq!(b.pending_count(&bob).unwrap(), 0);
+        assert_eq!(b.mailbox(&bob).pending_count().unwrap(), 0);
         assert!(
             !b.commit_arrived(&bob, &m).unwrap(),
             "a message that left from here is no arrival"
@@ -388,7 +388,7 @@ mod tests {
             .collect();
         let results = b.commit_arrivals(&batch);
         assert!(results.iter().all(|r| matches!(r, Ok(true))), "{results:?}");
-        assert_eq!(b.pending_count(&bob).unwrap(), 3);
+        assert_eq!(b.mailbox(&bob).pending_count().unwrap(), 3);
     }
 
     #[test]

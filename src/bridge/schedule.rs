@@ -363,7 +363,7 @@ impl Bridge {
             file: format!("to-{name}/scheduled/"),
             reason,
         };
-        let (dir, entries) = match self.mailbox(name, SCHEDULED, false) {
+        let (dir, entries) = match self.folder(name, SCHEDULED, false) {
             Err(e) if is_not_found(&e) => return out,
             Err(e) => {
                 out.problems.push(stuck(e.to_string()));
@@ -399,7 +399,7 @@ impl Bridge {
                 continue;
             }
             if inbox.is_none() {
-                match self.mailbox(name, INBOX, true) {
+                match self.folder(name, INBOX, true) {
                     Ok(d) => inbox = Some(d),
                     Err(e) => {
                         out.problems

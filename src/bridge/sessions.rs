@@ -93,7 +93,7 @@ impl Bridge {
                 let _ = dir.sync();
                 // The mailbox makes the name known at once, so another session generating a
                 // name now does not pick it too.
-                self.ensure_mailbox(&name)?;
+                self.mailbox(&name).ensure()?;
                 Ok((name, Binding::New))
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {

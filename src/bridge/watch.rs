@@ -24,8 +24,17 @@ pub enum Mode {
     Polling(Duration, String),
 }
 
-/// Calls `on_change` whenever the directory may have changed. The caller rescans on every
-/// call (so an event-queue overflow costs nothing extra) and on a timer of [`InboxWatcher::interval`].
+/// What an inbox event tells its reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A file was renamed into the inbox under this name: read that one file.
+    Arrived(String),
+    /// Events were lost or the folder itself changed: look at the whole inbox again.
+    Rescan,
+}
+
+/// Calls `on_change` for each inbox event that can bring mail. The caller also rescans on a
+/// timer of [`InboxWatcher::interval`], a safety net for events that never come.
 pub struct InboxWatcher {
     _events: Option<RecommendedWatcher>,
     pub mode: Mode,
@@ -42,7 +51,26 @@ impl InboxWatcher {
     pub fn start(
         dir: &Path,
         poll: Option<Duration>,
-        on_change: impl Fn() + Send + 'static,
+        on_change: impl Fn(Change) + Send + 'static,
+    ) -> Result<InboxWatcher> {
+        Self::start_with(dir, poll, false, on_change)
+    }
+
+    /// As [`InboxWatcher::start`] for the presence folder: a closed write there counts too,
+    /// since a crashed agent's only trace is the kernel closing its lock file.
+    pub fn start_presence(
+        dir: &Path,
+        poll: Option<Duration>,
+        on_change: impl Fn(Change) + Send + 'static,
+    ) -> Result<InboxWatcher> {
+        Self::start_with(dir, poll, true, on_change)
+    }
+
+    fn start_with(
+        dir: &Path,
+        poll: Option<Duration>,
+        closes: bool,
+        on_change: impl Fn(Change) + Send + 'static,
     ) -> Result<InboxWatcher> {
         let identity = identity(dir);
         if let Some(every) = poll {
@@ -62,8 +90,8 @@ impl InboxWatcher {
             if folder_went_away(&event, &watched) {
                 gone_flag.store(true, Ordering::SeqCst);
             }
-            if may_bring_mail(&event, &watched) {
-                on_change()
+            if let Some(change) = change(&event, &watched, closes) {
+                on_change(change)
             }
         })
         .and_then(|mut w| w.watch(dir, RecursiveMode::NonRecursive).map(|()| w));
@@ -127,19 +155,35 @@ fn identity(dir: &Path) -> Option<(u64, u64)> {
         .map(|m| (m.dev(), m.ino()))
 }
 
-/// Whether an event can mean a new message. Our own scans open and read the directory, and
-/// claims rename files out of it: reacting to those would make every scan cause the next.
-/// A message arrives by a rename into the inbox (or, from a careless writer, a closed write);
-/// an overflow or an error means "look again".
-fn may_bring_mail(event: &notify::Result<notify::Event>, dir: &Path) -> bool {
-    let Ok(event) = event else { return true };
+/// What an event means for a reader. Our own scans open and read the directory, and claims
+/// rename files out of it: reacting to those would make every scan cause the next. A message
+/// arrives by a rename into the inbox, named by the event; temp files (dot files) are not
+/// messages yet, and a close is never an arrival (writers close before they rename). An
+/// overflow, an error or the folder itself going away means "look again".
+fn change(event: &notify::Result<notify::Event>, dir: &Path, closes: bool) -> Option<Change> {
+    let Ok(event) = event else {
+        return Some(Change::Rescan);
+    };
     match event.kind {
-        // The inbox folder itself went away: look again (and re-arm once it is back).
-        EventKind::Remove(_) => event.paths.iter().any(|p| p == dir),
-        EventKind::Modify(ModifyKind::Name(RenameMode::From)) => false,
-        EventKind::Modify(ModifyKind::Name(_)) => true,
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-        EventKind::Any | EventKind::Other => true,
-        _ => false,
+        EventKind::Remove(_) => event
+            .paths
+            .iter()
+            .any(|p| p == dir)
+            .then_some(Change::Rescan),
+        // A rename within the inbox also comes as `To`, which names the new file.
+        EventKind::Modify(ModifyKind::Name(RenameMode::From | RenameMode::Both)) => None,
+        EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Any)) => {
+            let path = event.paths.last()?;
+            if path.parent() != Some(dir) {
+                return None;
+            }
+            let name = path.file_name()?.to_str()?;
+            (!name.starts_with('.')).then(|| Change::Arrived(name.to_owned()))
+        }
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) if closes => Some(Change::Rescan),
+        EventKind::Any | EventKind::Other | EventKind::Modify(ModifyKind::Name(_)) => {
+            Some(Change::Rescan)
+        }
+        _ => None,
     }
 }

@@ -11,7 +11,7 @@ pub fn run(ctx: &Context, args: AckArgs) -> Result<(), CliError> {
     let mut out = Output::new(ctx.json);
     let mut failed = false;
     for id in &args.ids {
-        match ctx.bridge.ack(&me, id) {
+        match ctx.bridge.mailbox(&me).ack(id) {
             Ok(acked) if ctx.json => {
                 out.json_line(&serde_json::json!({"id": id, "acked": acked}))?
             }

@@ -6,7 +6,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::bridge::{Filter, Name, Problem, fsutil};
+use crate::bridge::{Filter, Mode, Name, Problem, fsutil};
 use crate::cli::{DoctorArgs, Global};
 use crate::context::{self, Chosen, Context};
 use crate::error::CliError;
@@ -330,9 +330,17 @@ fn encryption(report: &mut Report, ctx: &Context, name: &Name) {
     let key = bridge.secret_path();
     let has_key = std::fs::symlink_metadata(&key).is_ok_and(|m| m.is_file());
     // Pending messages that cannot be decrypted never reach the model.
-    let taken = bridge.take(name, &Filter::default(), true, &|_| false);
-    let stuck = taken
-        .problems
+    let problems = match bridge
+        .mailbox(name)
+        .pass(&Filter::default(), Mode::Peek, &|_| false)
+    {
+        Ok(mut pass) => {
+            pass.by_ref().for_each(drop);
+            pass.finish().problems
+        }
+        Err(_) => Vec::new(), // the pending check reports an inbox it cannot read
+    };
+    let stuck = problems
         .iter()
         .filter(|p| matches!(p, Problem::Undecryptable { .. }))
         .count();
@@ -377,7 +385,7 @@ fn encryption(report: &mut Report, ctx: &Context, name: &Name) {
 }
 
 fn pending(report: &mut Report, ctx: &Context, name: &Name) {
-    let (envelopes, _) = ctx.bridge.pending(name);
+    let (envelopes, _) = ctx.bridge.mailbox(name).pending();
     let oldest = envelopes
         .iter()
         .filter_map(|e| e.message.sent_at())

@@ -8,7 +8,7 @@
 
 use std::io::IsTerminal;
 
-use crate::bridge::{Filter, Flow};
+use crate::bridge::{Filter, Mode};
 use crate::cli::{InboxArgs, wire_name};
 use crate::context::Context;
 use crate::error::CliError;
@@ -16,6 +16,7 @@ use crate::output::{self, Output};
 
 pub fn run(ctx: &Context, args: InboxArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
+    let mailbox = ctx.bridge.mailbox(&me);
     let mut filter = Filter {
         from: args.from,
         kind: args.kind.as_ref().map(wire_name),
@@ -26,7 +27,7 @@ pub fn run(ctx: &Context, args: InboxArgs) -> Result<(), CliError> {
     let mut shown = 0;
     let mut problems = Vec::new();
     if args.all {
-        let (read, unreadable) = ctx.bridge.history(&me);
+        let (read, unreadable) = mailbox.history();
         problems = unreadable;
         for env in read.iter().filter(|e| filter.accepts(&e.message)) {
             if filter.limit.is_some_and(|n| shown >= n) {
@@ -38,29 +39,25 @@ pub fn run(ctx: &Context, args: InboxArgs) -> Result<(), CliError> {
         filter.limit = filter.limit.map(|n| n - shown);
     }
     // Each claimed message is printed and flushed at once; one whose write fails goes back.
+    let mode = if args.peek { Mode::Peek } else { Mode::Claim };
+    let mut pass = mailbox.pass(&filter, mode, &|_| false)?;
     let mut failed = None;
-    let mut taken = ctx
-        .bridge
-        .take_each(&me, &filter, args.peek, &|_| false, &mut |env| match out
-            .message(&env.message)
-            .and_then(|()| out.flush())
-        {
-            Ok(()) => Flow::Next,
-            Err(e) => {
-                failed = Some(e);
-                Flow::PutBack
-            }
-        });
-    problems.append(&mut taken.problems);
-    let serious = super::report_problems(&problems, &taken.expired);
+    while let Some(env) = pass.next() {
+        if let Err(e) = out.message(&env.message).and_then(|()| out.flush()) {
+            failed = Some(e);
+            pass.put_back(&env);
+            break;
+        }
+        shown += 1;
+    }
+    let mut report = pass.finish();
+    problems.append(&mut report.problems);
+    let serious = super::report_problems(&problems, &report.expired);
     if let Some(e) = failed {
         return Err(e.into());
     }
-    if let Some(e) = taken.failed {
-        return Err(e.into());
-    }
     out.flush()?;
-    if shown + taken.messages.len() == 0 && !ctx.json && std::io::stdout().is_terminal() {
+    if shown == 0 && !ctx.json && std::io::stdout().is_terminal() {
         output::note(&format!("no pending messages for {me}"));
     }
     if serious {

@@ -21,7 +21,7 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
     for a in agents {
         let status = if a.online { "online" } else { "offline" };
         // An inbox that cannot be listed is not an empty one: "?" (null in JSON), and exit 1.
-        let pending = match ctx.bridge.pending_count(&a.name) {
+        let pending = match ctx.bridge.mailbox(&a.name).pending_count() {
             Ok(n) => Some(n),
             Err(e) => {
                 uncounted = true;

@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::mpsc::{self, RecvTimeoutError};
 
-use crate::bridge::Name;
-use crate::bridge::watch::{InboxWatcher, Mode};
+use crate::bridge::arrivals::{Arrivals, PassKind};
+use crate::bridge::watch::{Change, InboxWatcher, Mode};
+use crate::bridge::{Mode as PassMode, Name};
 use crate::cli::MonitorArgs;
 use crate::context::{self, Context};
 use crate::error::CliError;
@@ -14,7 +15,7 @@ use crate::present::{self, New};
 use crate::signals;
 
 enum Wake {
-    Changed,
+    Inbox(Change),
     Signal(i32),
 }
 
@@ -44,45 +45,60 @@ pub fn run(ctx: &Context, args: MonitorArgs) -> Result<(), CliError> {
     let mut watcher = watch(ctx, &name, args.poll, &tx)?;
     let mut announced = HashSet::new();
     let mut reported = HashSet::new();
+    let mut arrivals = Arrivals::default();
     let mut out = std::io::stdout().lock();
     let result = loop {
         let me = hold.name().clone();
-        let rule = crate::mcp::rule(&ctx.bridge);
-        let mut closed = false;
-        let taken = present::present_new(&ctx.bridge, &me, &mut announced, &mut |new| {
-            let line = match new {
-                New::Whole(m) => present::event(m, &me, rule.as_deref()),
-                New::TooLong(m) => present::waiting_line(m, &me),
-            };
-            // One write per event, so Claude Code reads it as one piece.
-            let ok = out
-                .write_all(line.as_bytes())
-                .and_then(|()| out.flush())
-                .is_ok();
-            closed |= !ok;
-            ok
-        });
-        let fresh: Vec<_> = taken
-            .problems
-            .into_iter()
-            .filter(|p| reported.insert(p.file().to_owned()))
-            .collect();
-        super::report_problems(&fresh, &taken.expired);
-        if closed {
-            // Claude Code went away; what could not be written is back in the inbox.
-            break Ok(());
+        let mailbox = ctx.bridge.mailbox(&me);
+        let skip = |f: &str| announced.contains(f);
+        let due = match arrivals.pass(&mailbox, PassMode::Claim, &skip) {
+            Ok(due) => due,
+            Err(e) => break Err(e.into()),
+        };
+        if let Some((mut pass, kind)) = due {
+            let rule = crate::mcp::rule(&ctx.bridge);
+            let mut closed = false;
+            present::present_new(&mut pass, &mut announced, &mut |new| {
+                let ok = emit(
+                    &mut out,
+                    &match new {
+                        New::Whole(m) => present::event(m, &me, rule.as_deref()),
+                        New::TooLong(m) => present::waiting_line(m, &me),
+                    },
+                );
+                closed |= !ok;
+                ok
+            });
+            if kind == PassKind::First && !closed && pass.remaining() > 0 {
+                closed = !emit(&mut out, &present::backlog_line(pass.remaining(), &me));
+            }
+            let report = pass.finish();
+            let fresh: Vec<_> = report
+                .problems
+                .into_iter()
+                .filter(|p| reported.insert(p.file().to_owned()))
+                .collect();
+            super::report_problems(&fresh, &report.expired);
+            if closed {
+                // Claude Code went away; what could not be written is back in the inbox.
+                break Ok(());
+            }
         }
         match rx.recv_timeout(watcher.interval()) {
             Ok(Wake::Signal(sig)) => break Err(CliError::Signalled(sig)),
-            Ok(Wake::Changed) | Err(RecvTimeoutError::Timeout) => {}
+            Ok(Wake::Inbox(change)) => arrivals.note(change),
+            Err(RecvTimeoutError::Timeout) => arrivals.check(&mailbox),
             Err(RecvTimeoutError::Disconnected) => {
                 break Err(CliError::failed("inbox watcher stopped"));
             }
         }
         while let Ok(w) = rx.try_recv() {
-            if let Wake::Signal(sig) = w {
-                signals.close();
-                return Err(CliError::Signalled(sig));
+            match w {
+                Wake::Inbox(change) => arrivals.note(change),
+                Wake::Signal(sig) => {
+                    signals.close();
+                    return Err(CliError::Signalled(sig));
+                }
             }
         }
         // The session's server may have renamed it (the register tool): follow the binding.
@@ -92,6 +108,7 @@ pub fn run(ctx: &Context, args: MonitorArgs) -> Result<(), CliError> {
                     eprintln!("cc2cc monitor: {me} is now {renamed}; following");
                     hold = h;
                     watcher = watch(ctx, &renamed, args.poll, &tx)?;
+                    arrivals.restart();
                 }
                 Err(e) => eprintln!("cc2cc: warning: cannot follow the rename to {renamed}: {e}"),
             }
@@ -100,6 +117,14 @@ pub fn run(ctx: &Context, args: MonitorArgs) -> Result<(), CliError> {
     signals.close();
     drop(hold);
     result
+}
+
+/// Writes one event in one write, so Claude Code reads it as one piece. False once Claude
+/// Code stopped reading.
+fn emit(out: &mut impl Write, line: &str) -> bool {
+    out.write_all(line.as_bytes())
+        .and_then(|()| out.flush())
+        .is_ok()
 }
 
 /// The session's name when it differs from `me` (only when the name came from the session).
@@ -121,10 +146,10 @@ fn watch(
     poll: Option<std::time::Duration>,
     tx: &mpsc::Sender<Wake>,
 ) -> Result<InboxWatcher, CliError> {
-    ctx.bridge.ensure_mailbox(name)?;
+    ctx.bridge.mailbox(name).ensure()?;
     let tx = tx.clone();
-    let watcher = InboxWatcher::start(&ctx.bridge.inbox_dir(name), poll, move || {
-        let _ = tx.send(Wake::Changed);
+    let watcher = InboxWatcher::start(&ctx.bridge.inbox_dir(name), poll, move |change| {
+        let _ = tx.send(Wake::Inbox(change));
     })?;
     if let (Mode::Polling(every, why), None) = (&watcher.mode, poll) {
         eprintln!(

@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, args: RegisterArgs) -> Result<(), CliError> {
         }
         .into());
     }
-    bridge.ensure_mailbox(&name)?;
+    bridge.mailbox(&name).ensure()?;
     let mut out = Output::new(ctx.json);
     if ctx.json {
         out.json_line(&serde_json::json!({

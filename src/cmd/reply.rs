@@ -8,7 +8,7 @@ use crate::output::Output;
 
 pub fn run(ctx: &Context, args: ReplyArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
-    let original = ctx.bridge.find(&me, &args.msg_id)?;
+    let original = ctx.bridge.mailbox(&me).find(&args.msg_id)?;
     Name::new(&original.from).map_err(|e| {
         CliError::failed(format!("cannot reply to {}: its sender {e}", args.msg_id))
     })?;

@@ -9,8 +9,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use crate::bridge::mailbox::INBOX;
+use crate::bridge::mailbox::Mode as PassMode;
 use crate::bridge::watch::{InboxWatcher, Mode};
-use crate::bridge::{Envelope, Filter, Flow, Name, Ticker};
+use crate::bridge::{Envelope, Filter, Name, Ticker};
 use crate::cli::WatchArgs;
 use crate::context::Context;
 use crate::error::CliError;
@@ -199,7 +200,7 @@ impl Reader for Exec {
             Ok(()) => {
                 self.failures.remove(&env.file);
                 self.finished.insert(env.file.clone());
-                match ctx.bridge.claim_file(me, &env.file, &env.message) {
+                match ctx.bridge.mailbox(me).claim_file(&env.file, &env.message) {
                     Ok(true) => self.printer.print(env),
                     Ok(false) => Step::Next, // another reader had it meanwhile
                     Err(e) => {
@@ -214,7 +215,11 @@ impl Reader for Exec {
                     self.failures.remove(&env.file);
                     self.finished.insert(env.file.clone());
                     let why = format!("--exec failed {tries} times, last: {reason}");
-                    match ctx.bridge.move_to_bad(me, INBOX, &env.file, Some(&why)) {
+                    match ctx
+                        .bridge
+                        .mailbox(me)
+                        .move_to_bad(INBOX, &env.file, Some(&why))
+                    {
                         Ok(()) => output::warn(&format!("moved {id} to bad/: {why}")),
                         Err(e) => output::error(&format!("{why}; {e}"), None),
                     }
@@ -290,7 +295,7 @@ impl Listener {
         poll: Option<Duration>,
     ) -> Result<InboxWatcher, CliError> {
         let tx = self.tx.clone();
-        let watcher = InboxWatcher::start(&ctx.bridge.inbox_dir(me), poll, move || {
+        let watcher = InboxWatcher::start(&ctx.bridge.inbox_dir(me), poll, move |_| {
             let _ = tx.send(Wake::Changed);
         })?;
         if let (Mode::Polling(every, why), None) = (&watcher.mode, poll) {
@@ -313,7 +318,7 @@ impl Listener {
         reader: &mut dyn Reader,
     ) -> Result<(), CliError> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        ctx.bridge.ensure_mailbox(me)?;
+        ctx.bridge.mailbox(me).ensure()?;
         let mut watcher = self.watch(ctx, me, poll)?;
         let mut reported = HashSet::new();
         // Scheduled messages and recurring schedules fall due while we run: deliver them.
@@ -339,31 +344,38 @@ impl Listener {
             }
             let wanted = reader.filter();
             let skipped = reader.skipped(Instant::now());
+            let mode = if reader.peek() {
+                PassMode::Peek
+            } else {
+                PassMode::Claim
+            };
+            let skip = |f: &str| reported.contains(f) || skipped.contains(f);
+            let mut pass = match ctx.bridge.mailbox(me).pass(&wanted, mode, &skip) {
+                Ok(pass) => pass,
+                Err(e) => break Err(e.into()),
+            };
             let mut stop = None;
-            let taken = ctx.bridge.take_each(
-                me,
-                &wanted,
-                reader.peek(),
-                &|f| reported.contains(f) || skipped.contains(f),
-                &mut |env| match reader.handle(ctx, me, env) {
-                    Step::Next => Flow::Next,
+            while let Some(env) = pass.next() {
+                match reader.handle(ctx, me, &env) {
+                    Step::Next => {}
                     Step::Done => {
                         stop = Some(Ok(()));
-                        Flow::Stop
+                        break;
                     }
                     Step::Fail { error, put_back } => {
+                        if put_back {
+                            pass.put_back(&env);
+                        }
                         stop = Some(Err(error));
-                        if put_back { Flow::PutBack } else { Flow::Stop }
+                        break;
                     }
-                },
-            );
-            super::report_problems(&taken.problems, &taken.expired);
-            reported.extend(taken.problems.iter().map(|p| p.file().to_owned()));
+                }
+            }
+            let report = pass.finish();
+            super::report_problems(&report.problems, &report.expired);
+            reported.extend(report.problems.iter().map(|p| p.file().to_owned()));
             if let Some(result) = stop {
                 break result;
-            }
-            if let Some(e) = taken.failed {
-                break Err(e.into());
             }
             let interval = watcher.interval().min(ticker.wait());
             let interval = match reader.due() {

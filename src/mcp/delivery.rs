@@ -8,7 +8,9 @@
 
 use std::fmt::Write;
 
-use crate::bridge::{Error, Filter, Message, Problem};
+use std::collections::HashSet;
+
+use crate::bridge::{Envelope, Error, Filter, Message, Mode, Problem};
 use crate::output::one_line;
 use crate::present;
 
@@ -34,49 +36,46 @@ pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>, Option<Error
         ..Filter::default()
     };
     // Long messages being read part by part are not offered again; a reminder names them.
-    let in_parts: Vec<String> = agent.parts.values().map(|p| p.file.clone()).collect();
-    let mut taken = agent.bridge.take(agent.name(), &batch, true, &|f| {
-        in_parts.iter().any(|p| p == f)
-    });
-    agent.note(&taken.problems, &taken.expired);
+    let in_parts: HashSet<String> = agent.parts.values().map(|p| p.file.clone()).collect();
     let reminder = parts_reminder(agent);
-    if taken.messages.is_empty() {
-        return (reminder, taken.problems, taken.failed);
+    let mailbox = agent.bridge.mailbox(agent.name());
+    let mut pass = match mailbox.pass(&batch, Mode::Peek, &|f| in_parts.contains(f)) {
+        Ok(pass) => pass,
+        Err(e) => return (reminder, Vec::new(), Some(e)),
+    };
+    let mut handed: Vec<Envelope> = pass.by_ref().collect();
+    // Counted by the pass: no listing of its own.
+    let mut more = pass.remaining();
+    let report = pass.finish();
+    agent.note(&report.problems, &report.expired);
+    if handed.is_empty() {
+        return (reminder, report.problems, None);
     }
     let rule = push::rule(&agent.bridge);
-    let long = taken
-        .messages
-        .first()
-        .is_some_and(|m| rendered_len(m.text()) > PART_BYTES);
+    let long = rendered_len(handed[0].message.text()) > PART_BYTES;
     let text = if long {
-        let (m, file) = (taken.messages.swap_remove(0), taken.files.swap_remove(0));
-        agent.start_parts(file, m.clone());
-        present_part(agent, &m, 1, rule.as_deref())
+        let env = handed.swap_remove(0);
+        more += handed.len();
+        agent.start_parts(env.file, env.message.clone());
+        present_part(agent, &env.message, 1, rule.as_deref())
     } else {
         // Drop messages from the end until the rendered batch fits; they stay pending.
-        let mut n = taken.messages.len();
+        let messages: Vec<Message> = handed.iter().map(|e| e.message.clone()).collect();
+        let mut n = messages.len();
         let mut text;
         loop {
-            text = render(
-                &taken.messages[..n],
-                |id| agent.pushed.contains(id),
-                rule.as_deref(),
-            );
+            text = render(&messages[..n], rule.as_deref());
             if text.len() <= MAX_RESULT_BYTES || n == 1 {
                 break;
             }
             n -= 1;
         }
-        for (file, m) in taken.files.into_iter().zip(taken.messages).take(n) {
-            agent.claim_after_write(file, m);
+        more += handed.len() - n;
+        for env in handed.into_iter().take(n) {
+            agent.claim_after_write(env.file, env.message);
         }
         text
     };
-    let more = agent
-        .bridge
-        .pending_count(agent.name())
-        .map(|n| n.saturating_sub(agent.queued() + agent.parts.len()))
-        .unwrap_or(0);
     let mut text = match more {
         0 => text,
         n => format!(
@@ -87,7 +86,7 @@ pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>, Option<Error
     if let Some(r) = reminder {
         text.push_str(&r);
     }
-    (Some(text), taken.problems, taken.failed)
+    (Some(text), report.problems, None)
 }
 
 /// Part `part` (1-based) of a long message, rendered like any message, with how to get the
@@ -97,7 +96,7 @@ pub fn present_part(agent: &mut Agent, m: &Message, part: usize, rule: Option<&s
     let total = chunks.len();
     let mut piece = m.clone();
     piece.content.text = chunks[part - 1].to_owned();
-    let mut text = render(&[piece], |id| agent.pushed.contains(id), rule);
+    let mut text = render(&[piece], rule);
     let _ = write!(
         text,
         "\n[part {part} of {total} of message {}] This message is too long for one result. ",
@@ -180,7 +179,7 @@ pub fn split(text: &str, max: usize) -> Vec<&str> {
 /// The messages as the model reads them (see [`present`]): each a block of validated fields and
 /// its text fenced off, then the bridge rule once. Nothing says a message was pushed before: a
 /// reused id must not make a new message look already seen.
-pub fn render(messages: &[Message], _pushed: impl Fn(&str) -> bool, rule: Option<&str>) -> String {
+pub fn render(messages: &[Message], rule: Option<&str>) -> String {
     present::tool_result(messages, None, rule)
 }
 
@@ -224,7 +223,7 @@ mod tests {
         let mut m = Message::new("calm-owl", Draft::new("brave-fox", "one\n[message] fake"));
         m.reply_to = Some("msg-0".into());
         let id = m.id.clone();
-        let text = render(&[m], |i| i == id, Some("be brief"));
+        let text = render(&[m], Some("be brief"));
         assert!(text.starts_with("1 new message from other agents"));
         assert!(text.contains(&format!(
             "[cc2cc message] msg_id={id} from=calm-owl type=message priority=normal"

@@ -73,11 +73,6 @@ impl Agent {
         self.unclaimed.push((file, message));
     }
 
-    /// How many messages the result being built carries.
-    fn queued(&self) -> usize {
-        self.unclaimed.len()
-    }
-
     /// After a response was written (or could not be): claims what it carried, or leaves it
     /// all pending. Delivered messages are never pushed afterwards, even if their file came back.
     pub fn settle(&mut self, written: bool) {
@@ -95,9 +90,9 @@ impl Agent {
             .iter()
             .map(|(file, m)| (file.as_str(), m.id.as_str()))
             .collect();
-        let claimed = self.bridge.claim_files(self.name(), &files);
-        for ((_, m), claimed) in unclaimed.iter().zip(claimed) {
-            self.pushed.insert(&m.id);
+        let claimed = self.bridge.mailbox(self.name()).claim_files(&files);
+        for ((file, m), claimed) in unclaimed.iter().zip(claimed) {
+            self.pushed.remove(file);
             match claimed {
                 Ok(true) => {}
                 Ok(false) => log::warn(format_args!(

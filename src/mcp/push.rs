@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use crate::bridge::{Bridge, Filter, Message, Name, Problem, fsutil};
+use crate::bridge::{Bridge, Mailbox, Message, Name, fsutil};
 use crate::present;
 
 use super::rpc;
@@ -99,36 +99,30 @@ fn names_cc2cc(entry: &str) -> bool {
     entry == "server:cc2cc" || entry.starts_with("plugin:cc2cc@") || entry == "plugin:cc2cc"
 }
 
-/// The ids of every message pushed so far. Never pruned: a message that left the inbox and came
-/// back (a rename, a hand-moved file) is still not pushed twice.
+/// The inbox files pushed as hints and still pending. A file leaves the set when a tool result
+/// claims it, or when a prune finds it gone (another reader took it), so the set stays as
+/// small as what was pushed and not yet read.
 #[derive(Debug, Default)]
 pub struct Pushed {
-    ids: HashSet<String>,
+    files: HashSet<String>,
 }
 
 impl Pushed {
-    pub fn contains(&self, id: &str) -> bool {
-        self.ids.contains(id)
+    pub fn contains(&self, file: &str) -> bool {
+        self.files.contains(file)
     }
 
-    pub fn insert(&mut self, id: &str) {
-        self.ids.insert(id.to_owned());
+    pub fn insert(&mut self, file: String) {
+        self.files.insert(file);
     }
 
-    /// Pending messages of `name` not pushed yet, oldest first, marked as pushed. Peeks only:
-    /// nothing is claimed, and expired messages are left for the next claiming pass.
-    pub fn due(&mut self, bridge: &Bridge, name: &Name) -> (Vec<Message>, Vec<Problem>) {
-        let ids = &self.ids;
-        // File names are `<id>.json` for every message we write; the id check below catches
-        // files named otherwise.
-        let skip = |file: &str| ids.contains(file.strip_suffix(".json").unwrap_or(file));
-        let taken = bridge.take(name, &Filter::default(), true, &skip);
-        let fresh = taken
-            .messages
-            .into_iter()
-            .filter(|m| self.ids.insert(m.id.clone()))
-            .collect();
-        (fresh, taken.problems)
+    pub fn remove(&mut self, file: &str) {
+        self.files.remove(file);
+    }
+
+    /// Forgets files no longer pending: one `stat` each.
+    pub fn prune(&mut self, mailbox: &Mailbox) {
+        self.files.retain(|f| mailbox.is_pending(f));
     }
 }
 

@@ -5,12 +5,15 @@
 use serde_json::{Map, Value, json};
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
+use crate::bridge::arrivals::{Arrivals, PassKind};
 use crate::bridge::presence::HEARTBEAT_EVERY;
-use crate::bridge::watch::{DEFAULT_POLL, InboxWatcher, Mode};
-use crate::bridge::{Draft, Name, Ticker};
+use crate::bridge::watch::{Change, DEFAULT_POLL, InboxWatcher, Mode};
+use crate::bridge::{Draft, Mode as PassMode, Name, Ticker};
 use crate::error::CliError;
 use crate::signals;
 
@@ -36,7 +39,7 @@ pub enum Event {
     Frame(Frame),
     StdinClosed,
     StdinFailed(io::Error),
-    InboxChanged,
+    Inbox(Change),
     Signal(i32),
 }
 
@@ -58,7 +61,10 @@ pub struct Server<W: Write> {
     /// When `notifications/initialized` came.
     initialized_at: Option<Instant>,
     woken: bool,
-    scan_due: bool,
+    /// Which inbox files to push next.
+    arrivals: Arrivals,
+    /// Set by the watcher when the queue was full and an event was dropped: look again.
+    lost_events: Arc<AtomicBool>,
     stdout_closed: bool,
     /// Delivers scheduled messages and recurring schedules as they fall due.
     ticker: Ticker,
@@ -70,7 +76,8 @@ pub fn serve(agent: Agent, poll: Option<Duration>, line_limit: usize) -> Result<
     let (tx, rx) = mpsc::sync_channel(QUEUE);
     let signals = forward_signals(tx.clone())?;
     read_stdin(tx.clone(), line_limit);
-    let watcher = start_watcher(&agent, poll, &tx);
+    let lost_events = Arc::new(AtomicBool::new(false));
+    let watcher = start_watcher(&agent, poll, &tx, &lost_events);
     let mut server = Server {
         agent,
         out: io::stdout().lock(),
@@ -81,7 +88,8 @@ pub fn serve(agent: Agent, poll: Option<Duration>, line_limit: usize) -> Result<
         initialized: false,
         initialized_at: None,
         woken: false,
-        scan_due: true,
+        arrivals: Arrivals::default(),
+        lost_events,
         stdout_closed: false,
         ticker: Ticker::default(),
     };
@@ -145,7 +153,8 @@ impl<W: Write> Server<W> {
                 next_beat = now + HEARTBEAT_EVERY;
             }
             if now >= next_scan {
-                self.scan_due = true;
+                self.arrivals
+                    .check(&self.agent.bridge.mailbox(self.agent.name()));
                 if self.watcher.replaced() {
                     // Events follow the old folder's inode: without a new watch, delivery would
                     // quietly fall back to this timer.
@@ -153,7 +162,7 @@ impl<W: Write> Server<W> {
                         "{} was removed and made again; watching the new folder",
                         self.agent.bridge.inbox_dir(self.agent.name()).display()
                     ));
-                    self.watcher = start_watcher(&self.agent, self.poll, &self.events);
+                    self.restart_watcher();
                 }
                 next_scan = now + self.watcher.interval();
             }
@@ -163,8 +172,10 @@ impl<W: Write> Server<W> {
                 }
                 self.agent.note(&ticked.problems, &[]);
             }
-            if self.scan_due && self.initialized {
-                self.scan_due = false;
+            if self.lost_events.swap(false, Ordering::SeqCst) {
+                self.arrivals.rescan();
+            }
+            if self.initialized && self.arrivals.due() {
                 self.push_new_mail();
             }
             if self.stdout_closed {
@@ -196,7 +207,7 @@ impl<W: Write> Server<W> {
                 log::error(format_args!("cannot read standard input: {e}"));
                 return Some(Stop::StdinFailed);
             }
-            Event::InboxChanged => self.scan_due = true,
+            Event::Inbox(change) => self.arrivals.note(change),
             Event::Signal(sig) => return Some(Stop::Signal(sig)),
         }
         None
@@ -308,7 +319,7 @@ impl<W: Write> Server<W> {
         draft.kind = "status".into();
         match self.agent.bridge.send(&name, draft) {
             Ok(msg) => {
-                self.agent.pushed.insert(&msg.id);
+                self.agent.pushed.insert(format!("{}.json", msg.id));
                 log::warn(format_args!(
                     "wake push failed; left it in the inbox as {}",
                     msg.id
@@ -321,17 +332,18 @@ impl<W: Write> Server<W> {
     fn push_new_mail(&mut self) {
         let name = self.agent.name().clone();
         if self.agent.bridge.monitor_live(&name) {
-            return; // the plugin's monitor presents new mail; a push would be a second copy
+            // The plugin's monitor presents new mail; a push would be a second copy. Should
+            // the monitor go, the next push starts with a bounded first pass.
+            self.arrivals.restart();
+            return;
         }
         match self.agent.channel {
-            push::Mode::Off => {}
+            push::Mode::Off => self.arrivals.restart(),
+            // The timers come back after the settling time.
             push::Mode::Present
                 if self
                     .initialized_at
-                    .is_some_and(|t| t.elapsed() < CHANNEL_SETTLE) =>
-            {
-                self.scan_due = true; // the rescan timer comes back after the settling time
-            }
+                    .is_some_and(|t| t.elapsed() < CHANNEL_SETTLE) => {}
             push::Mode::Present => self.present_by_push(&name),
             push::Mode::Hint => self.hint_by_push(&name),
         }
@@ -339,10 +351,21 @@ impl<W: Write> Server<W> {
 
     /// Channel events reach the model: each push presents its message, so it claims it.
     fn present_by_push(&mut self, name: &Name) {
-        let bridge = self.agent.bridge.clone();
-        let rule = push::rule(&bridge);
+        let mailbox = self.agent.bridge.mailbox(name);
         let mut announced = std::mem::take(&mut self.agent.announced);
-        let taken = present::present_new(&bridge, name, &mut announced, &mut |new| {
+        let due = self
+            .arrivals
+            .pass(&mailbox, PassMode::Claim, &|f| announced.contains(f));
+        let (mut pass, kind) = match due {
+            Ok(Some(due)) => due,
+            Ok(None) => return self.agent.announced = announced,
+            Err(e) => {
+                self.agent.announced = announced;
+                return log::warn(format_args!("cannot read the inbox: {e}"));
+            }
+        };
+        let rule = push::rule(&self.agent.bridge);
+        present::present_new(&mut pass, &mut announced, &mut |new| {
             let note = match new {
                 present::New::Whole(m) => push::message_notification(m, name, rule.as_deref()),
                 present::New::TooLong(m) => push::notice(&present::waiting_line(m, name)),
@@ -350,25 +373,50 @@ impl<W: Write> Server<W> {
             self.write(&note)
         });
         self.agent.announced = announced;
-        for m in &taken.messages {
-            self.agent.pushed.insert(&m.id);
-        }
-        self.agent.note(&taken.problems, &taken.expired);
+        self.announce_backlog(&pass, kind, name);
+        let report = pass.finish();
+        self.agent.note(&report.problems, &report.expired);
     }
 
     /// An unknown client: push what is new as a hint; tool results present and claim it.
     fn hint_by_push(&mut self, name: &Name) {
-        let (due, problems) = self.agent.pushed.due(&self.agent.bridge, name);
-        self.agent.note(&problems, &[]);
-        if due.is_empty() {
-            return;
+        let mailbox = self.agent.bridge.mailbox(name);
+        let pushed = &self.agent.pushed;
+        let due = self
+            .arrivals
+            .pass(&mailbox, PassMode::Peek, &|f| pushed.contains(f));
+        let (mut pass, kind) = match due {
+            Ok(Some(due)) => due,
+            Ok(None) => return,
+            Err(e) => return log::warn(format_args!("cannot read the inbox: {e}")),
+        };
+        if kind == PassKind::Rescan {
+            self.agent.pushed.prune(&mailbox);
         }
         let rule = push::rule(&self.agent.bridge);
-        log::debug(format_args!("pushing {} message(s)", due.len()));
-        for m in &due {
-            if !self.write(&push::message_notification(m, name, rule.as_deref())) {
-                return;
+        for env in pass.by_ref() {
+            if !self.write(&push::message_notification(
+                &env.message,
+                name,
+                rule.as_deref(),
+            )) {
+                break;
             }
+            self.agent.pushed.insert(env.file);
+        }
+        self.announce_backlog(&pass, kind, name);
+        let report = pass.finish();
+        self.agent.note(&report.problems, &[]);
+    }
+
+    /// After the first pass: one notice for the backlog it left, never one push per message.
+    fn announce_backlog(&mut self, pass: &crate::bridge::Pass, kind: PassKind, name: &Name) {
+        let waiting = pass.remaining();
+        if kind == PassKind::First && waiting > 0 {
+            log::info(format_args!(
+                "{waiting} older message(s) wait: announced, not pushed"
+            ));
+            self.write(&push::notice(&present::backlog_line(waiting, name)));
         }
     }
 
@@ -379,8 +427,12 @@ impl<W: Write> Server<W> {
         {
             log::warn(format_args!("cannot move the session's name along: {e}"));
         }
-        self.watcher = start_watcher(&self.agent, self.poll, &self.events);
-        self.scan_due = true;
+        self.restart_watcher();
+        self.arrivals.restart();
+    }
+
+    fn restart_watcher(&mut self) {
+        self.watcher = start_watcher(&self.agent, self.poll, &self.events, &self.lost_events);
     }
 
     /// Writes one JSON-RPC message as one line. False once stdout is gone (the client left).
@@ -422,11 +474,23 @@ fn guarded(
 }
 
 /// Watches the agent's inbox, falling back to polling when events cannot be had.
-fn start_watcher(agent: &Agent, poll: Option<Duration>, tx: &SyncSender<Event>) -> InboxWatcher {
+fn start_watcher(
+    agent: &Agent,
+    poll: Option<Duration>,
+    tx: &SyncSender<Event>,
+    lost: &Arc<AtomicBool>,
+) -> InboxWatcher {
     let dir = agent.bridge.inbox_dir(agent.name());
-    // A full queue means the loop is busy and will rescan anyway; at worst a dropped hint waits
-    // for the rescan timer.
-    let on_change = |tx: SyncSender<Event>| move || drop(tx.try_send(Event::InboxChanged));
+    // A full queue means the loop is busy: the event is dropped, and the flag makes the loop
+    // look at the whole inbox once it gets there.
+    let on_change = |tx: SyncSender<Event>| {
+        let lost = Arc::clone(lost);
+        move |change| {
+            if tx.try_send(Event::Inbox(change)).is_err() {
+                lost.store(true, Ordering::SeqCst);
+            }
+        }
+    };
     let watcher = InboxWatcher::start(&dir, poll, on_change(tx.clone())).unwrap_or_else(|e| {
         log::warn(format_args!("{e}; polling instead"));
         InboxWatcher::start(&dir, Some(DEFAULT_POLL), on_change(tx.clone()))

@@ -324,7 +324,7 @@ fn list_agents(agent: &mut Agent, _: &Args) -> Result<String, String> {
                 "status": if a.online { "online" } else { "offline" },
                 "last_seen": a.last_seen,
                 "is_self": a.name == *agent.name(),
-                "pending": bridge.pending_count(&a.name).ok(),
+                "pending": bridge.mailbox(&a.name).pending_count().ok(),
                 "host": a.heartbeat.as_ref().and_then(|h| h.host.as_deref()),
             })
         })
@@ -385,7 +385,8 @@ fn reply(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let priority = args.one_of("priority", &PRIORITIES, "normal")?;
     let original = agent
         .bridge
-        .find(agent.name(), id)
+        .mailbox(agent.name())
+        .find(id)
         .map_err(|e| format!("reply: {}", explain(&e)))?;
     let to = Name::new(&original.from)
         .map_err(|e| format!("reply: cannot answer {id}: its sender {}", explain(&e)))?;
@@ -476,7 +477,8 @@ fn read_message(agent: &mut Agent, args: &Args) -> Result<String, String> {
         None => {
             let env = agent
                 .bridge
-                .pending_message(agent.name(), id)
+                .mailbox(agent.name())
+                .pending_message(id)
                 .map_err(|e| format!("read_message: {}", explain(&e)))?;
             agent.start_parts(env.file, env.message.clone());
             env.message

@@ -33,8 +33,8 @@ pub async fn run(r: &Relay) -> Result<(), CliError> {
                 let bridge = r.bridge.clone();
                 let n = name.clone();
                 let started = off_thread(move || {
-                    bridge.ensure_mailbox(&n)?;
-                    InboxWatcher::start(&bridge.inbox_dir(&n), None, move || {
+                    bridge.mailbox(&n).ensure()?;
+                    InboxWatcher::start(&bridge.inbox_dir(&n), None, move |_| {
                         let _ = tx.send(());
                     })
                 })
@@ -123,7 +123,7 @@ async fn forward(
 ) -> Result<Pass, String> {
     let bridge = r.bridge.clone();
     let n = name.clone();
-    let (pending, problems) = off_thread(move || bridge.pending_first(&n, BATCH + 1)).await;
+    let (pending, problems) = off_thread(move || bridge.mailbox(&n).pending_first(BATCH + 1)).await;
     for p in &problems {
         warn(p);
     }

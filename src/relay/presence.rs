@@ -63,7 +63,7 @@ async fn publish_loop(r: &Relay) {
     let bridge = r.bridge.clone();
     let _watcher = off_thread(move || {
         let status = bridge.dir(&["status"], true).ok()?;
-        InboxWatcher::start(status.path(), None, move || {
+        InboxWatcher::start_presence(status.path(), None, move |_| {
             let _ = tx.send(());
         })
         .ok()

@@ -984,8 +984,9 @@ fn wake_falls_back_to_the_inbox_when_the_push_cannot_be_written() {
 }
 
 #[test]
-fn no_duplicate_push_with_a_thousand_pending() {
+fn a_thousand_pending_are_pushed_as_the_oldest_few_and_one_notice_never_twice() {
     let env = TestEnv::new();
+    // Not UUIDv7 ids (as the original writes them): their order comes from their timestamps.
     let ids: Vec<String> = (0..1000).map(|i| format!("msg-bulk-{i:04}")).collect();
     for (i, id) in ids.iter().enumerate() {
         let ts = format!("2026-01-01T00:00:{:02}.{:03}Z", i / 1000, i % 1000);
@@ -994,24 +995,32 @@ fn no_duplicate_push_with_a_thousand_pending() {
     // Polling often makes many rescans happen while the 1,000 are pending.
     let mut c = McpClient::start_with(&env, Some("brave-fox"), &["--poll", "50ms"]);
     c.initialize();
-    let mut pushed = c.pushes_until(&ids[999]);
-    let late = env.send("calm-owl", "brave-fox", "one more");
-    pushed.extend(c.pushes_until(&late));
-    std::thread::sleep(Duration::from_millis(300)); // a few more rescans
-    pushed.extend(
-        c.barrier()
-            .iter()
-            .filter(|m| m["method"] == CHANNEL && !is_wake(m))
-            .map(|m| m["params"]["meta"]["msg_id"].as_str().unwrap().to_owned()),
-    );
-    let mut expected = ids.clone();
-    expected.push(late);
     assert_eq!(
-        pushed.len(),
-        expected.len(),
-        "every message pushed exactly once"
+        c.pushes_until(&ids[19]),
+        ids[..20],
+        "the oldest 20, oldest first"
     );
-    assert_eq!(pushed, expected, "oldest first");
+    let notice = c.expect("the backlog notice", |m| {
+        m["method"] == CHANNEL && m["params"]["meta"]["type"] == "notice"
+    });
+    let text = notice["params"]["content"].as_str().unwrap();
+    assert!(
+        text.contains("980 more messages are waiting") && text.contains("check_inbox"),
+        "{text}"
+    );
+    let late = env.send("calm-owl", "brave-fox", "one more");
+    assert_eq!(
+        c.pushes_until(&late),
+        std::slice::from_ref(&late),
+        "the new one, nothing else"
+    );
+    std::thread::sleep(Duration::from_millis(300)); // a few more rescans
+    let more: Vec<Value> = c
+        .barrier()
+        .into_iter()
+        .filter(|m| m["method"] == CHANNEL && !is_wake(m))
+        .collect();
+    assert!(more.is_empty(), "pushed again: {more:?}");
     assert_eq!(
         env.files("to-brave-fox/inbox").len(),
         1001,

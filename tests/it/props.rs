@@ -327,7 +327,7 @@ proptest! {
             prop_assert!(is_inside(Path::new("/r"), &Path::new("/r").join(&file), 1));
             prop_assert!(!file.starts_with('.'));
         }
-        match b.find(&me, &id) {
+        match b.mailbox(&me).find(&id) {
             Err(Error::InvalidId(_)) => prop_assert!(!ids::is_safe_id(&id)),
             Err(Error::UnknownMessage { .. }) => prop_assert!(ids::is_safe_id(&id)),
             other => prop_assert!(false, "find({:?}) = {:?}", id, other),
@@ -376,7 +376,10 @@ fn nul_in_names_and_ids_is_refused() {
             "{bad:?}"
         );
         assert!(!ids::is_safe_id(bad), "{bad:?}");
-        assert!(matches!(b.find(&from, bad), Err(Error::InvalidId(_))));
+        assert!(matches!(
+            b.mailbox(&from).find(bad),
+            Err(Error::InvalidId(_))
+        ));
     }
     // The error names the bad input without the NUL reaching a terminal unescaped.
     let e = Name::new("calm\0owl").unwrap_err().to_string();
@@ -385,7 +388,7 @@ fn nul_in_names_and_ids_is_refused() {
     let mut m = Message::new("nul-sender", Draft::new("nul-reader", "hi"));
     m.id = "msg-\0x".into();
     assert!(matches!(
-        b.deliver(&Name::new("nul-reader").unwrap(), &m),
+        b.mailbox(&Name::new("nul-reader").unwrap()).deliver(&m),
         Err(Error::InvalidId(_))
     ));
     assert!(!b.root().join("to-nul-reader").exists());

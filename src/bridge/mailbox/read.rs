@@ -1,0 +1,749 @@
+//! Reading a mailbox: the message files of a folder in sending order, and [`Pass`], the reading
+//! pass a caller drives one message at a time.
+//!
+//! Cost follows what is read, not what waits: a listing keeps 16 bytes per message named by a
+//! UUIDv7 id (the name carries its time), a heap hands out the oldest first without sorting
+//! the rest, and only the files handed out are opened.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashSet};
+use std::time::SystemTime;
+
+use super::super::error::{Error, Result};
+use super::super::fsutil::{Dir, Unreadable};
+use super::super::message::{self, Draft, Message};
+use super::super::{Bridge, Name, clock, crypto};
+use super::claim::Boxes;
+use super::{
+    DONE, Envelope, Filter, INBOX, Mailbox, Problem, file_of, is_message_file, remove_if_stale,
+};
+
+/// Files over a reader's size limit but under this are read to tell a valid message (which
+/// stays in the inbox, with an error naming the limit) from junk (moved to `bad/`).
+const OVERSIZE_PROBE: u64 = 64 * 1024 * 1024;
+
+/// Whether a pass claims what it hands out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Leave messages pending (`--peek`, or a reader that claims once it passed them on).
+    Peek,
+    /// Move each message to `done/`, with a receipt, before handing it out.
+    Claim,
+}
+
+/// Where a message file stands in sending order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Key {
+    /// `msg-<uuidv7>.json` in canonical form: the id as a number sorts as its name does.
+    V7(u128),
+    /// Any other name: the time and id read from the file.
+    Other { ms: u64, id: Box<str> },
+}
+
+impl Key {
+    fn ms(&self) -> u64 {
+        match self {
+            Key::V7(u) => (u >> 80) as u64,
+            Key::Other { ms, .. } => *ms,
+        }
+    }
+
+    fn id(&self) -> String {
+        match self {
+            Key::V7(u) => format!("msg-{}", uuid::Uuid::from_u128(*u).hyphenated()),
+            Key::Other { id, .. } => id.to_string(),
+        }
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> Ordering {
+        match (self, other) {
+            (Key::V7(a), Key::V7(b)) => a.cmp(b),
+            _ => (self.ms(), self.id()).cmp(&(other.ms(), other.id())),
+        }
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A listed message file: its key, and for a file that had to be read to be ordered, its name
+/// and message.
+#[derive(Debug)]
+struct Slot {
+    key: Key,
+    read: Option<Box<(String, Message)>>,
+}
+
+impl Slot {
+    fn file(&self) -> String {
+        match &self.read {
+            Some(r) => r.0.clone(),
+            None => format!("{}.json", self.key.id()),
+        }
+    }
+}
+
+impl PartialEq for Slot {
+    fn eq(&self, other: &Slot) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Slot {}
+impl PartialOrd for Slot {
+    fn partial_cmp(&self, other: &Slot) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Slot {
+    fn cmp(&self, other: &Slot) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// The id of a canonical `msg-<uuidv7>.json` name as a number; None for any other name.
+fn v7_key(file: &str) -> Option<u128> {
+    let hex = file.strip_suffix(".json")?.strip_prefix("msg-")?;
+    let u = uuid::Uuid::try_parse(hex).ok()?;
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    (u.get_version_num() == 7 && u.hyphenated().encode_lower(&mut buf) == hex).then(|| u.as_u128())
+}
+
+/// A place in sending order: the newest message a pass listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Newest(Key);
+
+/// The message files of a folder, oldest first, handed out lazily.
+struct Order {
+    heap: BinaryHeap<Reverse<Slot>>,
+    /// Listed past the horizon: they wait for the next pass.
+    later: usize,
+    /// The newest message listed within the horizon.
+    newest: Option<Key>,
+}
+
+impl Mailbox {
+    /// Lists `dir` in sending order. A directory listing is not a snapshot: one taken while a
+    /// sender renames messages in can show a message yet miss an older one of the same sender,
+    /// renamed in just before it. Every message renamed in before the first listing ended is
+    /// in a second one, so the second is used and nothing newer than the newest message of the
+    /// first is handed out; later arrivals wait for the next pass. Each sender's order is kept.
+    fn order(
+        &self,
+        dir: &Dir,
+        quarantine: bool,
+        skip: &dyn Fn(&str) -> bool,
+        after: Option<&Newest>,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Order> {
+        let list_error = |e| Error::io("list", dir.path(), e);
+        let mut first_v7 = Vec::new();
+        let mut first_other = HashSet::new();
+        dir.each_entry(|file| {
+            if file.starts_with(".tmp-") {
+                remove_if_stale(dir, file);
+            }
+            if is_message_file(file) && !skip(file) {
+                match v7_key(file) {
+                    Some(k) => first_v7.push(k),
+                    None => drop(first_other.insert(file.to_owned())),
+                }
+            }
+        })
+        .map_err(list_error)?;
+        first_v7.sort_unstable();
+        let mut horizon: Option<Key> = None;
+        let mut slots = Vec::with_capacity(first_v7.len());
+        let mut unreadable = Vec::new();
+        let listed = dir.each_entry(|file| {
+            if !is_message_file(file) || skip(file) {
+                return;
+            }
+            let (slot, seen) = match v7_key(file) {
+                Some(k) => (
+                    Slot {
+                        key: Key::V7(k),
+                        read: None,
+                    },
+                    first_v7.binary_search(&k).is_ok(),
+                ),
+                None => {
+                    unreadable.push(file.to_owned());
+                    return;
+                }
+            };
+            if seen && horizon.as_ref().is_none_or(|h| slot.key > *h) {
+                horizon = Some(slot.key.clone());
+            }
+            slots.push(slot);
+        });
+        // The second listing failing is no worse than the first being all there is.
+        if listed.is_err() {
+            slots.clear();
+            unreadable.clear();
+            horizon = first_v7.last().map(|k| Key::V7(*k));
+            slots.extend(first_v7.iter().map(|k| Slot {
+                key: Key::V7(*k),
+                read: None,
+            }));
+            unreadable.extend(first_other.iter().cloned());
+        }
+        // Files with other names are read now, for their time.
+        for file in unreadable {
+            let Some(m) = self.read(dir, &file, quarantine, problems) else {
+                continue;
+            };
+            let (ms, id) = m.sort_key();
+            let key = Key::Other { ms, id: id.into() };
+            if first_other.contains(&file) && horizon.as_ref().is_none_or(|h| key > *h) {
+                horizon = Some(key.clone());
+            }
+            slots.push(Slot {
+                key,
+                read: Some(Box::new((file, m))),
+            });
+        }
+        if let Some(Newest(after)) = after {
+            slots.retain(|s| s.key > *after);
+        }
+        let before = slots.len();
+        slots.retain(|s| horizon.as_ref().is_some_and(|h| s.key <= *h));
+        Ok(Order {
+            later: before - slots.len(),
+            heap: BinaryHeap::from(slots.into_iter().map(Reverse).collect::<Vec<_>>()),
+            newest: horizon,
+        })
+    }
+
+    /// A reading pass over the inbox: expired messages are retired (claiming passes, or with
+    /// `retire_expired`), the rest filtered, decrypted and handed out oldest first, each
+    /// claimed first in [`Mode::Claim`]. `skip` names files the caller has already seen; they
+    /// are not even read. Scheduled messages that fell due are delivered first, so they arrive
+    /// even when no timer runs. An inbox that cannot be listed is an error, never "no mail".
+    pub fn pass(&self, filter: &Filter, mode: Mode, skip: &dyn Fn(&str) -> bool) -> Result<Pass> {
+        let mut pass = self.pass_over(filter, mode)?;
+        if let Some(boxes) = &pass.boxes {
+            let now = pass.now;
+            pass.report.problems = self.bridge.release_due(&self.name, now).problems;
+            pass.order = self.order(
+                &boxes.inbox,
+                true,
+                skip,
+                filter.after.as_ref(),
+                &mut pass.report.problems,
+            )?;
+        }
+        Ok(pass)
+    }
+
+    /// A pass with nothing listed yet.
+    fn pass_over(&self, filter: &Filter, mode: Mode) -> Result<Pass> {
+        let now = clock::now();
+        let mut pass = Pass {
+            mailbox: self.clone(),
+            filter: filter.clone(),
+            mode,
+            now,
+            boxes: None,
+            order: Order {
+                heap: BinaryHeap::new(),
+                later: 0,
+                newest: None,
+            },
+            passed_over: 0,
+            handed: 0,
+            bytes: 0,
+            stopped: false,
+            claimed_any: false,
+            closed: false,
+            report: Report::default(),
+            notices: Vec::new(),
+        };
+        // No mailbox yet: nothing pending.
+        pass.boxes = Boxes::open(self)?;
+        Ok(pass)
+    }
+
+    /// A reading pass over just these inbox files (named by events), as [`Mailbox::pass`] does
+    /// it for the whole inbox: nothing is listed. A file that is gone is passed over.
+    pub fn pass_named(&self, files: &[String], filter: &Filter, mode: Mode) -> Result<Pass> {
+        let mut pass = self.pass_over(filter, mode)?;
+        let Some(boxes) = &pass.boxes else {
+            return Ok(pass);
+        };
+        let mut slots = Vec::with_capacity(files.len());
+        for file in files.iter().filter(|f| is_message_file(f)) {
+            let slot = match v7_key(file) {
+                Some(k) => Slot {
+                    key: Key::V7(k),
+                    read: None,
+                },
+                None => {
+                    let problems = &mut pass.report.problems;
+                    let Some(m) = self.read(&boxes.inbox, file, true, problems) else {
+                        continue;
+                    };
+                    let (ms, id) = m.sort_key();
+                    Slot {
+                        key: Key::Other { ms, id: id.into() },
+                        read: Some(Box::new((file.clone(), m))),
+                    }
+                }
+            };
+            slots.push(Reverse(slot));
+        }
+        pass.order.heap = BinaryHeap::from(slots);
+        Ok(pass)
+    }
+
+    /// Pending messages, oldest first, as stored (text not decrypted), without claiming or
+    /// expiring anything.
+    pub fn pending(&self) -> (Vec<Envelope>, Vec<Problem>) {
+        self.pending_first(usize::MAX)
+    }
+
+    /// The oldest `limit` pending messages, as [`Mailbox::pending`]; only those are read.
+    pub fn pending_first(&self, limit: usize) -> (Vec<Envelope>, Vec<Problem>) {
+        self.scan(INBOX, true, limit)
+    }
+
+    /// Read history (`done/`), oldest first, decrypted.
+    pub fn history(&self) -> (Vec<Envelope>, Vec<Problem>) {
+        let (envelopes, mut problems) = self.scan(DONE, false, usize::MAX);
+        let mut read = Vec::with_capacity(envelopes.len());
+        for env in envelopes {
+            match self.bridge.decrypt(env) {
+                Ok(env) => read.push(env),
+                Err(p) => problems.push(p),
+            }
+        }
+        (read, problems)
+    }
+
+    /// The oldest `limit` message files of folder `sub`. Bad files in the inbox are moved to
+    /// `bad/`; elsewhere they are only reported.
+    fn scan(&self, sub: &str, quarantine: bool, limit: usize) -> (Vec<Envelope>, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let stuck = |e: Error| Problem::Stuck {
+            file: format!("to-{}/{sub}", self.name),
+            reason: e.to_string(),
+        };
+        let dir = match self.existing(sub) {
+            Ok(Some(d)) => d,
+            Ok(None) => return (Vec::new(), problems),
+            Err(e) => return (Vec::new(), vec![stuck(e)]),
+        };
+        let mut order = match self.order(&dir, quarantine, &|_| false, None, &mut problems) {
+            Ok(o) => o,
+            Err(e) => {
+                problems.push(stuck(e));
+                return (Vec::new(), problems);
+            }
+        };
+        let mut found = Vec::new();
+        while found.len() < limit
+            && let Some(Reverse(slot)) = order.heap.pop()
+        {
+            if let Some(env) = self.load(&dir, slot, quarantine, &mut problems) {
+                found.push(env);
+            }
+        }
+        (found, problems)
+    }
+
+    /// The listed message, read now if the listing did not read it.
+    fn load(
+        &self,
+        dir: &Dir,
+        slot: Slot,
+        quarantine: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Envelope> {
+        let (file, message) = match slot.read {
+            Some(read) => *read,
+            None => {
+                let file = slot.file();
+                let message = self.read(dir, &file, quarantine, problems)?;
+                (file, message)
+            }
+        };
+        Some(Envelope { message, file })
+    }
+
+    /// Reads and parses one message file; a bad one is moved aside (or reported) and None.
+    pub(crate) fn read(
+        &self,
+        dir: &Dir,
+        file: &str,
+        quarantine: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Message> {
+        let max_size = self.bridge.max_size();
+        let parsed = match dir.read(file, max_size) {
+            // Claimed by another reader between the listing and the read: theirs, not bad.
+            Err(Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return None;
+            }
+            // Over our limit: a sender with a larger limit may have written a valid message.
+            // That one stays in the inbox with an error; junk still goes to bad/.
+            Err(Unreadable::TooLarge(size))
+                if size <= OVERSIZE_PROBE
+                    && dir
+                        .read(file, OVERSIZE_PROBE)
+                        .is_ok_and(|b| message::parse(&b).is_ok()) =>
+            {
+                problems.push(Problem::Oversized {
+                    file: file.to_owned(),
+                    size,
+                    limit: max_size,
+                });
+                return None;
+            }
+            read => read.map_err(|e| e.to_string()),
+        }
+        .and_then(|bytes| message::parse(&bytes).map_err(|e| format!("not a cc2cc message ({e})")));
+        match parsed {
+            Ok(message) => Some(message),
+            Err(reason) => {
+                problems.push(if quarantine {
+                    self.quarantine(file, reason)
+                } else {
+                    Problem::Stuck {
+                        file: file.to_owned(),
+                        reason,
+                    }
+                });
+                None
+            }
+        }
+    }
+
+    fn quarantine(&self, file: &str, reason: String) -> Problem {
+        let moved = self
+            .move_to_bad(INBOX, file, None)
+            .map_err(|e| e.to_string());
+        let file = format!("to-{}/inbox/{file}", self.name);
+        match moved {
+            Ok(()) => Problem::Quarantined { file, reason },
+            Err(e) => Problem::Stuck {
+                file,
+                reason: format!("{reason}; moving it to bad/ failed: {e}"),
+            },
+        }
+    }
+
+    /// The pending message `id`, decrypted: one read, no scan.
+    pub fn pending_message(&self, id: &str) -> Result<Envelope> {
+        let file = file_of(id)?;
+        let Some(inbox) = self.existing(INBOX)? else {
+            return Err(self.unknown(id));
+        };
+        let message = self
+            .parse_file(&inbox, &file)?
+            .ok_or_else(|| self.unknown(id))?;
+        self.bridge
+            .decrypt(Envelope { message, file })
+            .map_err(|p| match p {
+                Problem::Undecryptable { error, .. } => error,
+                other => Error::Decrypt {
+                    id: id.into(),
+                    reason: other.to_string(),
+                },
+            })
+    }
+
+    /// Finds a message this agent received, by id: one `stat` in `done/`, one in `inbox/`.
+    pub fn find(&self, id: &str) -> Result<Message> {
+        let file = file_of(id)?;
+        for sub in [DONE, INBOX] {
+            if let Some(dir) = self.existing(sub)?
+                && let Some(message) = self.parse_file(&dir, &file)?
+            {
+                return Ok(message);
+            }
+        }
+        Err(self.unknown(id))
+    }
+
+    /// The message in `file` of `dir`; None when there is no such file.
+    fn parse_file(&self, dir: &Dir, file: &str) -> Result<Option<Message>> {
+        let path = dir.path().join(file);
+        match dir.read(file, self.bridge.max_size()) {
+            Ok(bytes) => message::parse(&bytes)
+                .map(Some)
+                .map_err(|source| Error::Json { path, source }),
+            Err(Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(Unreadable::Io(e)) => Err(Error::io("read", &path, e)),
+            Err(e) => Err(Error::io(
+                "read",
+                &path,
+                std::io::Error::other(e.to_string()),
+            )),
+        }
+    }
+}
+
+impl Bridge {
+    /// [`Mailbox::read`] for code that walks other folders of `name`'s mailbox (history).
+    pub(crate) fn read(
+        &self,
+        name: &Name,
+        dir: &Dir,
+        file: &str,
+        quarantine: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Message> {
+        self.mailbox(name).read(dir, file, quarantine, problems)
+    }
+
+    pub(crate) fn decrypt(&self, mut env: Envelope) -> std::result::Result<Envelope, Problem> {
+        if !crypto::is_encrypted(env.message.text()) {
+            return Ok(env);
+        }
+        let id = env.message.id.clone();
+        let plain = self
+            .key()
+            .map_err(|e| Error::Decrypt {
+                id: id.clone(),
+                reason: e.to_string(),
+            })
+            .and_then(|key| {
+                crypto::decrypt(&key, env.message.text())
+                    .map_err(|reason| Error::Decrypt { id, reason })
+            });
+        match plain {
+            Ok(text) => {
+                env.message.content.text = text;
+                Ok(env)
+            }
+            Err(error) => Err(Problem::Undecryptable {
+                file: env.file,
+                error,
+            }),
+        }
+    }
+}
+
+/// What a pass met besides the messages it handed out.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Expired unread: moved to `done/`, sender notified.
+    pub expired: Vec<Message>,
+    pub problems: Vec<Problem>,
+}
+
+/// One reading pass over an inbox, driven by its caller: each [`Iterator::next`] hands out the
+/// next message (claimed first in [`Mode::Claim`]); [`Pass::put_back`] returns one that could
+/// not be passed on; [`Pass::finish`] makes the claims durable (one folder sync for the pass)
+/// and says what the pass met. Dropping a pass finishes it too.
+pub struct Pass {
+    mailbox: Mailbox,
+    filter: Filter,
+    mode: Mode,
+    now: SystemTime,
+    boxes: Option<Boxes>,
+    order: Order,
+    /// Looked at and left in the inbox (filtered out, unreadable for us, over the byte budget).
+    passed_over: usize,
+    handed: usize,
+    bytes: usize,
+    stopped: bool,
+    claimed_any: bool,
+    closed: bool,
+    report: Report,
+    /// Expiry notices, committed together when the pass ends.
+    notices: Vec<Draft>,
+}
+
+impl Iterator for Pass {
+    type Item = Envelope;
+
+    fn next(&mut self) -> Option<Envelope> {
+        while !self.stopped && self.filter.limit.is_none_or(|n| self.handed < n) {
+            let Reverse(slot) = self.order.heap.pop()?;
+            let boxes = self.boxes.as_ref()?;
+            let mailbox = &self.mailbox;
+            let Some(env) = mailbox.load(&boxes.inbox, slot, true, &mut self.report.problems)
+            else {
+                continue;
+            };
+            if env.message.is_expired(self.now) {
+                if self.mode == Mode::Claim || self.filter.retire_expired {
+                    self.expire(env);
+                } else {
+                    self.passed_over += 1;
+                }
+                continue;
+            }
+            if !self.filter.accepts(&env.message) {
+                self.passed_over += 1;
+                continue;
+            }
+            let env = match mailbox.bridge.decrypt(env) {
+                Ok(env) => env,
+                Err(p) => {
+                    self.report.problems.push(p);
+                    self.passed_over += 1;
+                    continue;
+                }
+            };
+            let size = env.message.text().len();
+            if self.handed > 0
+                && self
+                    .filter
+                    .max_bytes
+                    .is_some_and(|max| self.bytes + size > max)
+            {
+                self.passed_over += 1;
+                self.stopped = true;
+                return None;
+            }
+            if self.mode == Mode::Claim {
+                let boxes = self.boxes.as_mut()?;
+                match self.mailbox.claim_in(boxes, &env.file, &env.message.id) {
+                    Ok(true) => self.claimed_any = true,
+                    Ok(false) => continue, // another reader won the rename: it is theirs
+                    Err(e) => {
+                        // done/ is unusable (read-only, a link): every other claim would fail
+                        // the same way, so the rest waits and is reported once.
+                        self.report.problems.push(Problem::Stuck {
+                            file: env.file.clone(),
+                            reason: e.to_string(),
+                        });
+                        self.stopped = true;
+                        return None;
+                    }
+                }
+            }
+            self.handed += 1;
+            self.bytes += size;
+            return Some(env);
+        }
+        None
+    }
+}
+
+impl Pass {
+    /// Returns a handed-out message that could not be passed on (a closed pipe, too long for
+    /// this path) to the inbox, unread. The pass goes on unless the caller stops.
+    pub fn put_back(&mut self, env: &Envelope) {
+        self.handed = self.handed.saturating_sub(1);
+        self.passed_over += 1;
+        if self.mode == Mode::Peek {
+            return;
+        }
+        let Some(boxes) = self.boxes.as_mut() else {
+            return;
+        };
+        if let Err(e) = boxes.unclaim(&env.file) {
+            self.report.problems.push(Problem::Stuck {
+                file: format!("to-{}/done/{}", self.mailbox.name, env.file),
+                reason: format!("could not be passed on nor put back: {e}"),
+            });
+        }
+    }
+
+    /// How many messages wait in the inbox besides those handed out so far: not reached yet,
+    /// passed over, or arrived during the listing. Counted, never listed again.
+    pub fn remaining(&self) -> usize {
+        self.order.heap.len() + self.order.later + self.passed_over
+    }
+
+    /// The newest message the listing found (within its horizon): a later pass can start
+    /// after it ([`Filter::after`]).
+    pub fn newest(&self) -> Option<Newest> {
+        self.order.newest.clone().map(Newest)
+    }
+
+    /// Ends the pass: claims made durable together, expiry notices sent, and what it met.
+    pub fn finish(mut self) -> Report {
+        self.close();
+        std::mem::take(&mut self.report)
+    }
+
+    fn expire(&mut self, env: Envelope) {
+        let Some(boxes) = self.boxes.as_mut() else {
+            return;
+        };
+        if !matches!(boxes.move_to_done(&env.file), Ok(true)) {
+            return;
+        }
+        self.claimed_any = true;
+        if let Some(notice) =
+            super::claim::expiry_notice(&self.mailbox.name, &env.message, self.now)
+        {
+            self.notices.push(notice);
+        }
+        self.report.expired.push(env.message);
+    }
+
+    fn close(&mut self) {
+        if std::mem::replace(&mut self.closed, true) {
+            return;
+        }
+        if let Some(boxes) = self.boxes.as_mut() {
+            if self.claimed_any {
+                boxes.sync();
+            }
+            if let Some(reason) = boxes.receipts_failed.take() {
+                self.report.problems.push(Problem::Stuck {
+                    file: format!("to-{}/receipts", self.mailbox.name),
+                    reason: format!("no receipts written: {reason}"),
+                });
+            }
+        }
+        let notices = std::mem::take(&mut self.notices);
+        if !notices.is_empty() {
+            let bridge = self.mailbox.bridge.clone();
+            // A notice is a courtesy to the sender: one that cannot be written loses nothing.
+            let _ = bridge.send_notices(&self.mailbox.name, notices);
+        }
+    }
+}
+
+impl Drop for Pass {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v7_keys_sort_as_their_names_and_only_canonical_names_count() {
+        let t0 = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_763_940_000_123);
+        let mut names: Vec<String> = (0..200)
+            .map(|i| {
+                let t = t0 + std::time::Duration::from_micros(i * 37);
+                format!("msg-{}.json", super::super::super::ids::uuid_v7(t))
+            })
+            .collect();
+        names.reverse();
+        let mut keys: Vec<Key> = names.iter().map(|n| Key::V7(v7_key(n).unwrap())).collect();
+        keys.sort();
+        names.sort();
+        let back: Vec<String> = keys.iter().map(|k| format!("{}.json", k.id())).collect();
+        assert_eq!(back, names);
+        assert_eq!(keys[0].ms(), 1_763_940_000_123);
+        let upper = names[0]
+            .to_uppercase()
+            .replace("MSG-", "msg-")
+            .replace(".JSON", ".json");
+        assert_eq!(v7_key(&upper), None);
+        assert_eq!(
+            v7_key("msg-505f72af-f9ca-493b-8908-dceff7401ec6.json"),
+            None
+        );
+        let mixed = Key::Other {
+            ms: keys[0].ms(),
+            id: "msg-0".into(),
+        };
+        assert!(mixed < keys[0]);
+    }
+}

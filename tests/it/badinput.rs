@@ -1,6 +1,6 @@
 //! Bad input of every kind named in the issue: a clear error, and nothing lost.
 
-use crate::env::*;
+use crate::support::env::*;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::time::Duration;
 

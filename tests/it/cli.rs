@@ -1,6 +1,6 @@
 //! The scriptable commands end to end.
 
-use crate::env::*;
+use crate::support::env::*;
 use serde_json::Value;
 
 #[test]

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::env::*;
+use crate::support::env::*;
 use crate::mcp::McpClient;
 use crate::plugin::Monitor;
 

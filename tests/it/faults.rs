@@ -2,7 +2,7 @@
 //! closed pipes, a client gone mid-call, failing --exec commands, long messages, unreadable
 //! inboxes, two holders of one name, a recreated inbox folder.
 
-use crate::env::*;
+use crate::support::env::*;
 use crate::mcp::{McpClient, ids_in, is_error, text};
 use crate::watch::Running;
 use serde_json::json;

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::env::*;
+use crate::support::env::*;
 use crate::mcp::{McpClient, is_error, text, text_lines};
 
 fn rfc3339(t: SystemTime) -> String {

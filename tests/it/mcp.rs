@@ -9,7 +9,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::env::*;
+use crate::support::env::*;
 
 /// Only to keep a broken test from hanging; nothing here measures speed.
 const TIMEOUT: Duration = Duration::from_secs(10);

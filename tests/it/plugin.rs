@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use std::time::{Duration, Instant};
 
-use crate::env::*;
+use crate::support::env::*;
 use crate::mcp::{CHANNEL, McpClient, ids_in, is_error, is_wake, text, text_lines};
 
 const TIMEOUT: Duration = Duration::from_secs(10);

@@ -2,7 +2,7 @@
 //! cc2cc makes of the heartbeats a relay mirrors. The relay against a real nats-server is proven
 //! by tests/relay/test_relay.py.
 
-use crate::env::{TestEnv, json_lines, stderr, stdout};
+use crate::support::env::{TestEnv, json_lines, stderr, stdout};
 use serde_json::json;
 
 fn hostname() -> String {

@@ -1,7 +1,7 @@
 //! Encryption settings, interop details and what a Unix user expects (issue 8, items 2, 10, 13,
 //! 14, 17, 18 and 19).
 
-use crate::env::*;
+use crate::support::env::*;
 use crate::mcp::{McpClient, is_error, text};
 use serde_json::json;
 use std::time::Duration;

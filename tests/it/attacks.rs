@@ -2,7 +2,7 @@
 //! bridge, FIFOs and hard links under a receipt's name, escape sequences in names and ids.
 
 use crate::support::env::*;
-use crate::mcp::{McpClient, ids_in, text};
+use crate::support::mcp::{McpClient, ids_in, text};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::time::Duration;

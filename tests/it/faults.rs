@@ -3,7 +3,7 @@
 //! inboxes, two holders of one name, a recreated inbox folder.
 
 use crate::support::env::*;
-use crate::mcp::{McpClient, ids_in, is_error, text};
+use crate::support::mcp::{McpClient, ids_in, is_error, text};
 use crate::watch::Running;
 use serde_json::json;
 use std::io::Write;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::env::*;
-use crate::mcp::{CHANNEL, McpClient, ids_in, is_error, is_wake, text, text_lines};
+use crate::support::mcp::{CHANNEL, McpClient, ids_in, is_error, is_wake, text, text_lines};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const SESSION: &str = "5d1c6a38-3f0e-4c7e-9a41-0b2d7e9f1a11";

@@ -2,7 +2,7 @@
 //! 14, 17, 18 and 19).
 
 use crate::support::env::*;
-use crate::mcp::{McpClient, is_error, text};
+use crate::support::mcp::{McpClient, is_error, text};
 use serde_json::json;
 use std::time::Duration;
 

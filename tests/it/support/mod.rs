@@ -2,3 +2,4 @@
 //! that drives `serve-mcp`.
 
 pub mod env;
+pub mod mcp;

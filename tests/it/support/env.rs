@@ -71,6 +71,11 @@ impl TestEnv {
         self.cmd(args).write_stdin(input).run()
     }
 
+    /// As [`TestEnv::run`], with VARS added to the environment.
+    pub fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        self.cmd(args).envs(vars.iter().copied()).run()
+    }
+
     /// `cc2cc --as NAME ARGS`.
     pub fn as_(&self, name: &str, args: &[&str]) -> Command {
         let mut c = self.cmd(&["--as", name]);

@@ -1,8 +1,8 @@
 //! Attacks on the bridge directory (issue 8, items 1, 3 and 6): symlinked folders, a shared
 //! bridge, FIFOs and hard links under a receipt's name, escape sequences in names and ids.
 
-use crate::env::*;
-use crate::mcp::{McpClient, ids_in, text};
+use crate::support::env::*;
+use crate::support::mcp::{McpClient, ids_in, text};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::time::Duration;

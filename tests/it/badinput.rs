@@ -1,6 +1,6 @@
 //! Bad input of every kind named in the issue: a clear error, and nothing lost.
 
-use crate::env::*;
+use crate::support::env::*;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::time::Duration;
 
@@ -20,9 +20,9 @@ fn invalid_names_are_refused_before_any_path_is_built() {
             vec!["register", bad],
             vec!["--as", bad, "inbox"],
         ] {
-            let out = env.cmd(&args).output().unwrap();
-            assert_eq!(out.status.code(), Some(2), "{args:?}");
-            let err = stderr(&out);
+            let r = env.run(&args);
+            assert_eq!(r.code, 2, "{args:?}");
+            let err = r.stderr;
             assert!(
                 err.starts_with("cc2cc: error: invalid agent name"),
                 "{args:?}: {err}"
@@ -39,15 +39,15 @@ fn invalid_names_are_refused_before_any_path_is_built() {
 fn empty_text_is_refused() {
     let env = TestEnv::new();
     for (args, stdin) in [
-        (vec!["send", "--to", "b", ""], ""),
-        (vec!["send", "--to", "b", "  \n"], ""),
-        (vec!["send", "--to", "b"], ""),
-        (vec!["send", "--to", "b", "-"], "\n\n"),
+        (vec!["--as", "a", "send", "--to", "b", ""], ""),
+        (vec!["--as", "a", "send", "--to", "b", "  \n"], ""),
+        (vec!["--as", "a", "send", "--to", "b"], ""),
+        (vec!["--as", "a", "send", "--to", "b", "-"], "\n\n"),
     ] {
-        let out = env.as_("a", &args).write_stdin(stdin).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let r = env.run_stdin(&args, stdin);
+        assert_eq!(r.code, 2, "{args:?}");
         assert_eq!(
-            stderr(&out),
+            r.stderr,
             "cc2cc: error: message text is empty; nothing sent\n"
         );
     }
@@ -58,35 +58,27 @@ fn empty_text_is_refused() {
 fn text_over_the_size_limit_is_refused() {
     let env = TestEnv::new();
     let big = "x".repeat(2000);
-    let out = env
-        .as_("a", &["send", "--to", "b", "--max-size", "1KiB", &big])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let r = env.run(&["--as", "a", "send", "--to", "b", "--max-size", "1KiB", &big]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        stderr(&out).contains("over the 1024-byte limit"),
+        r.stderr.contains("over the 1024-byte limit"),
         "{}",
-        stderr(&out)
+        r.stderr
     );
     let huge = "y".repeat(1024 * 1024 + 10);
-    let out = env
-        .as_("a", &["send", "--to", "b"])
-        .write_stdin(huge)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let r = env.run_stdin(&["--as", "a", "send", "--to", "b"], &huge);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        stderr(&out).contains("over the 1048576-byte limit"),
+        r.stderr.contains("over the 1048576-byte limit"),
         "{}",
-        stderr(&out)
+        r.stderr
     );
     // The limit is configurable from the environment too.
-    let out = env
-        .as_("a", &["send", "--to", "b", &big])
-        .env("CC2CC_MAX_SIZE", "4KiB")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let r = env.run_env(
+        &["--as", "a", "send", "--to", "b", &big],
+        &[("CC2CC_MAX_SIZE", "4KiB")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         env.files("to-b/inbox").len(),
         1,
@@ -98,9 +90,9 @@ fn text_over_the_size_limit_is_refused() {
 fn a_bridge_that_is_a_file_is_refused() {
     let env = TestEnv::new();
     std::fs::write(&env.bridge, "not a dir").unwrap();
-    let out = env.as_("a", &["send", "--to", "b", "hi"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let r = env.run(&["--as", "a", "send", "--to", "b", "hi"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let err = r.stderr;
     assert!(
         err.starts_with("cc2cc: error: bridge ") && err.contains("is not a directory"),
         "{err}"
@@ -151,30 +143,26 @@ fn a_world_writable_bridge_of_another_user_is_refused() {
     std::fs::create_dir(&env.bridge).unwrap();
     std::fs::set_permissions(&env.bridge, std::fs::Permissions::from_mode(0o777)).unwrap();
     std::os::unix::fs::chown(&env.bridge, Some(65534), Some(65534)).unwrap();
-    let out = env.as_("a", &["send", "--to", "b", "hi"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("refusing bridge"), "{}", stderr(&out));
+    let r = env.run(&["--as", "a", "send", "--to", "b", "hi"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("refusing bridge"), "{}", r.stderr);
     assert!(!env.path("to-b").exists());
     // Owned by someone else but not writable by others: refused too (its owner could read and
     // forge every message), unless the user opts in; then a warning names the owner.
     std::fs::set_permissions(&env.bridge, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = env.cmd(&["list"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let r = env.run(&["list"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        stderr(&out).contains("refusing bridge") && stderr(&out).contains("uid 65534"),
+        r.stderr.contains("refusing bridge") && r.stderr.contains("uid 65534"),
         "{}",
-        stderr(&out)
+        r.stderr
     );
-    let out = env
-        .cmd(&["list"])
-        .env("CC2CC_ALLOW_SHARED_BRIDGE", "1")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let r = env.run_env(&["list"], &[("CC2CC_ALLOW_SHARED_BRIDGE", "1")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        stderr(&out).contains("warning: bridge") && stderr(&out).contains("uid 65534"),
+        r.stderr.contains("warning: bridge") && r.stderr.contains("uid 65534"),
         "{}",
-        stderr(&out)
+        r.stderr
     );
 }
 
@@ -202,24 +190,23 @@ fn junk_in_an_inbox_is_moved_aside_and_good_messages_still_come_out() {
     std::fs::write(inbox.join("notes.txt"), "not a message name").unwrap();
     let last = env.send("a", "me", "last");
 
-    let out = env
+    let r = env
         .as_("me", &["inbox", "--json"])
         .timeout(Duration::from_secs(20))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let ids: Vec<String> = json_lines(&out)
+        .run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ids: Vec<String> = r
+        .json_lines()
         .iter()
         .map(|m| m["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(ids, [first, last]);
-    let all = format!("{}{}", stdout(&out), stderr(&out));
+    let all = format!("{}{}", r.stdout, r.stderr);
     assert!(
         !all.contains("TOP SECRET") && !all.contains("root:"),
         "links are never followed"
     );
-    let err = stderr(&out);
-    let warnings: Vec<&str> = err.lines().collect();
+    let warnings: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(warnings.len(), 8, "one warning per bad file: {warnings:?}");
     assert!(
         warnings
@@ -273,35 +260,27 @@ fn stale_temp_files_are_ignored_then_cleaned() {
         .unwrap()
         .set_modified(two_days_ago)
         .unwrap();
-    let out = env.as_("me", &["inbox", "--json"]).output().unwrap();
-    assert_eq!(json_lines(&out).len(), 1);
-    assert_eq!(stderr(&out), "");
+    let r = env.run(&["--as", "me", "inbox", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json_lines().len(), 1);
+    assert_eq!(r.stderr, "");
     assert_eq!(env.files("to-me/inbox"), [".tmp-fresh.json"]);
 }
 
 #[test]
 fn reply_to_an_unknown_or_unsafe_id() {
     let env = TestEnv::new();
-    env.cmd(&["register", "me"]).assert().success();
-    let out = env
-        .as_("me", &["reply", "msg-nope", "hi"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let r = env.run(&["register", "me"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env.run(&["--as", "me", "reply", "msg-nope", "hi"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(
-        stderr(&out),
+        r.stderr,
         "cc2cc: error: no message msg-nope in me's inbox or history\nhint: `cc2cc inbox --all --peek` lists the ids you have received\n"
     );
-    let out = env
-        .as_("me", &["reply", "../../status/x", "hi"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("invalid message id"),
-        "{}",
-        stderr(&out)
-    );
+    let r = env.run(&["--as", "me", "reply", "../../status/x", "hi"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("invalid message id"), "{}", r.stderr);
 }
 
 #[test]
@@ -314,18 +293,16 @@ fn no_identity_says_how_to_give_one() {
         vec!["watch"],
         vec!["broadcast", "x"],
     ] {
-        let out = env.cmd(&args).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let r = env.run(&args);
+        assert_eq!(r.code, 1, "{args:?}");
         assert_eq!(
-            stderr(&out),
+            r.stderr,
             "cc2cc: error: no identity: this command acts as an agent\nhint: pass --as NAME or set CC2CC_NAME=NAME (`cc2cc register NAME` creates the mailbox of a name for a script)\n"
         );
     }
     // The original's SELF works as a fallback identity.
-    env.cmd(&["send", "--to", "b", "hi"])
-        .env("SELF", "old-style")
-        .assert()
-        .success();
+    let r = env.run_env(&["send", "--to", "b", "hi"], &[("SELF", "old-style")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         env.read_json(&format!("to-b/inbox/{}", env.files("to-b/inbox")[0]))["from"],
         "old-style"
@@ -335,15 +312,12 @@ fn no_identity_says_how_to_give_one() {
 #[test]
 fn require_online_refuses_and_writes_nothing() {
     let env = TestEnv::new();
-    let out = env
-        .as_("a", &["send", "--to", "b", "--require-online", "hi"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let r = env.run(&["--as", "a", "send", "--to", "b", "--require-online", "hi"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        stderr(&out).starts_with("cc2cc: error: b is offline"),
+        r.stderr.starts_with("cc2cc: error: b is offline"),
         "{}",
-        stderr(&out)
+        r.stderr
     );
     assert!(env.files("to-b/inbox").is_empty());
 }
@@ -351,17 +325,16 @@ fn require_online_refuses_and_writes_nothing() {
 #[test]
 fn wait_timeout_exits_124_and_the_message_stays_queued() {
     let env = TestEnv::new();
-    let out = env
+    let r = env
         .as_("a", &["send", "--to", "b", "--wait", "300ms", "anyone?"])
         .timeout(Duration::from_secs(10))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
-    let id = stdout(&out).trim().to_owned();
+        .run();
+    assert_eq!(r.code, 124, "{}", r.stderr);
+    let id = r.stdout.trim().to_owned();
     assert!(
-        stderr(&out).contains(&format!("no reply to {id}")),
+        r.stderr.contains(&format!("no reply to {id}")),
         "{}",
-        stderr(&out)
+        r.stderr
     );
     assert_eq!(env.files("to-b/inbox"), [format!("{id}.json")]);
 }
@@ -369,7 +342,8 @@ fn wait_timeout_exits_124_and_the_message_stays_queued() {
 #[test]
 fn a_damaged_status_directory_never_blocks_or_leaks() {
     let env = TestEnv::new();
-    env.cmd(&["register", "ok"]).assert().success();
+    let r = env.run(&["register", "ok"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let status = env.path("status");
     std::fs::create_dir(&status).unwrap();
     let mkfifo = |name: &str| {
@@ -400,16 +374,12 @@ fn a_damaged_status_directory_never_blocks_or_leaks() {
         vec!["--as", "ok", "whoami"],
         vec!["--as", "ok", "broadcast", "--include-offline", "hi"],
     ] {
-        let out = env
-            .cmd(&args)
-            .timeout(Duration::from_secs(10))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        let all = format!("{}{}", stdout(&out), stderr(&out));
+        let r = env.cmd(&args).timeout(Duration::from_secs(10)).run();
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
         assert!(!all.contains("root:"), "{args:?}: links are never followed");
     }
-    let agents = json_lines(&env.cmd(&["list", "--json"]).output().unwrap());
+    let agents = env.run(&["list", "--json"]).json_lines();
     let names: Vec<&str> = agents.iter().map(|a| a["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
@@ -420,10 +390,9 @@ fn a_damaged_status_directory_never_blocks_or_leaks() {
         "{agents:?}"
     );
     // The name behind a FIFO lock can still come online and go.
-    let out = env
+    let r = env
         .as_("fifo", &["watch", "--timeout", "200ms"])
         .timeout(Duration::from_secs(10))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+        .run();
+    assert_eq!(r.code, 124, "{}", r.stderr);
 }

@@ -1,6 +1,6 @@
 //! The scriptable commands end to end.
 
-use crate::env::*;
+use crate::support::env::*;
 use serde_json::Value;
 
 #[test]
@@ -9,9 +9,9 @@ fn send_then_inbox_round_trip() {
     let id = env.send("calm-owl", "brave-fox", "hello there");
     assert!(id.starts_with("msg-"), "{id}");
     assert_eq!(env.files("to-brave-fox/inbox"), [format!("{id}.json")]);
-    let out = env.as_("brave-fox", &["inbox", "--json"]).output().unwrap();
-    assert!(out.status.success());
-    let msgs = json_lines(&out);
+    let r = env.run(&["--as", "brave-fox", "inbox", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let msgs = r.json_lines();
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0]["content"]["text"], "hello there");
     assert_eq!(msgs[0]["from"], "calm-owl");
@@ -21,35 +21,31 @@ fn send_then_inbox_round_trip() {
     assert_eq!(receipt["msg_id"], id.as_str());
     assert_eq!(receipt["delivered_to"], "brave-fox");
     // Read once: a second reader gets nothing.
-    let again = env.as_("brave-fox", &["inbox", "--json"]).output().unwrap();
-    assert!(again.status.success());
-    assert_eq!(stdout(&again), "");
+    let again = env.run(&["--as", "brave-fox", "inbox", "--json"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.stdout, "");
 }
 
 #[test]
 fn written_file_has_the_original_shape() {
     let mut env = TestEnv::new();
     env.now = Some("2026-11-23T23:07:40.123Z".into());
-    let out = env
-        .as_(
-            "calm-owl",
-            &[
-                "send",
-                "--to",
-                "brave-fox",
-                "--type",
-                "task",
-                "-p",
-                "high",
-                "--ttl",
-                "90m",
-                "do it",
-            ],
-        )
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let id = stdout(&out).trim().to_owned();
+    let r = env.run(&[
+        "--as",
+        "calm-owl",
+        "send",
+        "--to",
+        "brave-fox",
+        "--type",
+        "task",
+        "-p",
+        "high",
+        "--ttl",
+        "90m",
+        "do it",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let id = r.stdout.trim().to_owned();
     let path = env.path(&format!("to-brave-fox/inbox/{id}.json"));
     let text = std::fs::read_to_string(&path).unwrap();
     let expected = format!(
@@ -82,14 +78,18 @@ fn written_file_has_the_original_shape() {
     );
     assert_eq!(dir_mode & 0o777, 0o700);
     // ttl 0 means never expires: written as null, like the original's absent ttl.
-    let out = env
-        .as_(
-            "calm-owl",
-            &["send", "--to", "brave-fox", "--ttl", "0", "forever"],
-        )
-        .output()
-        .unwrap();
-    let id = stdout(&out).trim().to_owned();
+    let r = env.run(&[
+        "--as",
+        "calm-owl",
+        "send",
+        "--to",
+        "brave-fox",
+        "--ttl",
+        "0",
+        "forever",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let id = r.stdout.trim().to_owned();
     let msg = env.read_json(&format!("to-brave-fox/inbox/{id}.json"));
     assert_eq!(msg["ttl"], Value::Null);
 }
@@ -97,19 +97,11 @@ fn written_file_has_the_original_shape() {
 #[test]
 fn text_from_stdin_and_dash() {
     let env = TestEnv::new();
-    let out = env
-        .as_("a", &["send", "--to", "b"])
-        .write_stdin("line one\nline two\n")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = env
-        .as_("a", &["send", "--to", "b", "-"])
-        .write_stdin("dash\n")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let msgs = json_lines(&env.as_("b", &["inbox", "--json"]).output().unwrap());
+    let r = env.run_stdin(&["--as", "a", "send", "--to", "b"], "line one\nline two\n");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env.run_stdin(&["--as", "a", "send", "--to", "b", "-"], "dash\n");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let msgs = env.run(&["--as", "b", "inbox", "--json"]).json_lines();
     let texts: Vec<&str> = msgs
         .iter()
         .map(|m| m["content"]["text"].as_str().unwrap())
@@ -123,7 +115,7 @@ fn many_quick_sends_come_out_in_order() {
     let ids: Vec<String> = (0..25)
         .map(|i| env.send("a", "b", &format!("n{i}")))
         .collect();
-    let msgs = json_lines(&env.as_("b", &["inbox", "--json"]).output().unwrap());
+    let msgs = env.run(&["--as", "b", "inbox", "--json"]).json_lines();
     let got: Vec<&str> = msgs.iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(got, ids);
     let texts: Vec<String> = msgs
@@ -137,16 +129,13 @@ fn many_quick_sends_come_out_in_order() {
 fn inbox_filters_peek_limit_and_history() {
     let env = TestEnv::new();
     env.send("alice", "me", "a1");
-    let out = env
-        .as_("bob", &["send", "--to", "me", "--type", "task", "b1"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let r = env.run(&["--as", "bob", "send", "--to", "me", "--type", "task", "b1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     env.send("alice", "me", "a2");
     let texts = |args: &[&str]| -> Vec<String> {
-        let out = env.as_("me", args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        json_lines(&out)
+        let r = env.as_("me", args).run();
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        r.json_lines()
             .iter()
             .map(|m| m["content"]["text"].as_str().unwrap().to_owned())
             .collect()
@@ -177,8 +166,9 @@ fn inbox_filters_peek_limit_and_history() {
 fn human_output_strips_terminal_escapes() {
     let env = TestEnv::new();
     env.send("evil", "me", "hi\x1b]0;pwned\x07 there\x1b[2J\nsecond line");
-    let out = env.as_("me", &["inbox"]).output().unwrap();
-    let text = stdout(&out);
+    let r = env.run(&["--as", "me", "inbox"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = &r.stdout;
     assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
     assert!(
         text.contains("  hi]0;pwned there[2J\n  second line\n"),
@@ -189,24 +179,22 @@ fn human_output_strips_terminal_escapes() {
 #[test]
 fn reply_addresses_the_sender_and_links_the_id() {
     let env = TestEnv::new();
-    let out = env
-        .as_(
-            "boss",
-            &["send", "--to", "worker", "--type", "task", "run it"],
-        )
-        .output()
-        .unwrap();
-    let task = stdout(&out).trim().to_owned();
+    let r = env.run(&[
+        "--as", "boss", "send", "--to", "worker", "--type", "task", "run it",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let task = r.stdout.trim().to_owned();
     // Replying works on a pending message and on a read one.
     let reply = |text: &str| {
-        let out = env.as_("worker", &["reply", &task, text]).output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        stdout(&out).trim().to_owned()
+        let r = env.run(&["--as", "worker", "reply", &task, text]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout.trim().to_owned()
     };
     let r1 = reply("on it");
-    env.as_("worker", &["inbox"]).assert().success();
+    let r = env.run(&["--as", "worker", "inbox"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let r2 = reply("done");
-    let msgs = json_lines(&env.as_("boss", &["inbox", "--json"]).output().unwrap());
+    let msgs = env.run(&["--as", "boss", "inbox", "--json"]).json_lines();
     let ids: Vec<&str> = msgs.iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [r1.as_str(), r2.as_str()]);
     for m in &msgs {
@@ -219,18 +207,19 @@ fn reply_addresses_the_sender_and_links_the_id() {
 #[test]
 fn register_list_whoami_broadcast() {
     let env = TestEnv::new();
-    let out = env.cmd(&["register", "nightly-job"]).output().unwrap();
-    assert!(out.status.success());
-    assert_eq!(stdout(&out), "nightly-job\n");
+    let r = env.run(&["register", "nightly-job"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "nightly-job\n");
     assert!(env.path("to-nightly-job/inbox").is_dir());
-    let generated = env.cmd(&["register"]).output().unwrap();
-    let name = stdout(&generated).trim().to_owned();
+    let generated = env.run(&["register"]);
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    let name = generated.stdout.trim().to_owned();
     assert!(
         cc2cc::bridge::names::is_valid(&name) && name.contains('-'),
         "{name}"
     );
 
-    let agents = json_lines(&env.as_(&name, &["list", "--json"]).output().unwrap());
+    let agents = env.run(&["--as", &name, "list", "--json"]).json_lines();
     let rows: Vec<(String, String, bool)> = agents
         .iter()
         .map(|a| {
@@ -248,31 +237,28 @@ fn register_list_whoami_broadcast() {
     want.sort();
     assert_eq!(rows, want);
 
-    let me = json_lines(
-        &env.as_("nightly-job", &["whoami", "--json"])
-            .output()
-            .unwrap(),
-    );
+    let me = env
+        .run(&["--as", "nightly-job", "whoami", "--json"])
+        .json_lines();
     assert_eq!(me[0]["name"], "nightly-job");
     assert_eq!(me[0]["bridge_dir"], env.bridge.to_str().unwrap());
     assert_eq!(me[0]["online_agents"], serde_json::json!([]));
 
     // Nobody is online: a broadcast sends nothing unless asked to queue for everyone.
-    let out = env
-        .as_("nightly-job", &["broadcast", "hi all"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert!(stderr(&out).contains("nothing sent"));
+    let r = env.run(&["--as", "nightly-job", "broadcast", "hi all"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("nothing sent"), "{}", r.stderr);
     assert!(env.files(&format!("to-{name}/inbox")).is_empty());
-    let out = env
-        .as_(
-            "nightly-job",
-            &["broadcast", "--include-offline", "--json", "hi all"],
-        )
-        .output()
-        .unwrap();
-    let sent = json_lines(&out);
+    let r = env.run(&[
+        "--as",
+        "nightly-job",
+        "broadcast",
+        "--include-offline",
+        "--json",
+        "hi all",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let sent = r.json_lines();
     assert_eq!(sent.len(), 1, "not to itself");
     assert_eq!(sent[0]["to"], name.as_str());
     assert_eq!(env.files(&format!("to-{name}/inbox")).len(), 1);
@@ -304,14 +290,25 @@ fn closed_stdout_exits_quietly() {
 #[test]
 fn usage_errors_exit_2() {
     let env = TestEnv::new();
-    env.cmd(&["send"]).assert().code(2);
-    env.cmd(&["frobnicate"]).assert().code(2);
-    env.as_("a", &["send", "--to", "b", "--ttl", "soon", "x"])
-        .assert()
-        .code(2);
-    env.as_("a", &["send", "--to", "b", "--priority", "urgent", "x"])
-        .assert()
-        .code(2);
-    env.cmd(&["--help"]).assert().code(0);
+    for args in [
+        &["send"][..],
+        &["frobnicate"],
+        &["--as", "a", "send", "--to", "b", "--ttl", "soon", "x"],
+    ] {
+        let r = env.run(args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+    }
+    let r = env.run(&[
+        "--as",
+        "a",
+        "send",
+        "--to",
+        "b",
+        "--priority",
+        "urgent",
+        "x",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(env.run(&["--help"]).code, 0);
     assert!(!env.bridge.exists(), "usage errors touch nothing");
 }

@@ -1,7 +1,7 @@
 //! The original Node implementation's own files (tests/fixtures/cc2cc-v3, copied verbatim), read and answered
 //! by us. Each test works on a copy.
 
-use crate::env::*;
+use crate::support::env::*;
 
 const TASK: &str = "msg-b269a23f-59ad-42dd-82fd-477693a440e2";
 const BROADCAST: &str = "msg-071f0c8a-7420-4535-ac2d-97cf16250945";

@@ -5,9 +5,9 @@ use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::env::*;
-use crate::mcp::McpClient;
 use crate::plugin::Monitor;
+use crate::support::env::*;
+use crate::support::mcp::McpClient;
 
 const SESSION: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 

@@ -2,8 +2,8 @@
 //! closed pipes, a client gone mid-call, failing --exec commands, long messages, unreadable
 //! inboxes, two holders of one name, a recreated inbox folder.
 
-use crate::env::*;
-use crate::mcp::{McpClient, ids_in, is_error, text};
+use crate::support::env::*;
+use crate::support::mcp::{McpClient, ids_in, is_error, spawn, text, wait_exit};
 use crate::watch::Running;
 use serde_json::json;
 use std::io::Write;
@@ -183,20 +183,14 @@ fn serve_mcp_claims_nothing_when_the_result_cannot_be_written() {
     let ids: Vec<String> = (0..3)
         .map(|i| env.send("a", "bob", &format!("m{i}")))
         .collect();
-    let mut cmd = env.std_cmd(&["--as", "bob", "serve-mcp"]);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut child, stderr) = spawn(&env, Some("bob"), &[], &[]);
     drop(child.stdout.take()); // the client is gone before the answer
     let mut stdin = child.stdin.take().unwrap();
     let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                       "params": {"name": "check_inbox", "arguments": {}}});
     writeln!(stdin, "{call}").unwrap();
     drop(stdin);
-    child.wait().unwrap();
+    wait_exit(&mut child, &stderr);
     assert!(
         env.files("to-bob/done").is_empty(),
         "marked read but never written"

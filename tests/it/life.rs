@@ -9,8 +9,8 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::env::*;
-use crate::mcp::{McpClient, is_error, text, text_lines};
+use crate::support::env::*;
+use crate::support::mcp::{McpClient, is_error, text, text_lines};
 
 fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()

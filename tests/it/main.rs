@@ -1,7 +1,7 @@
 //! Integration tests: the real binary on a temporary bridge directory, with a cleared
 //! environment. One test binary, so it links once.
 
-mod env;
+mod support;
 
 mod attacks;
 mod badinput;

@@ -1,7 +1,7 @@
 //! Private modes whatever the umask: every directory the binary creates is 0700 and every file
 //! 0600, even when it runs under `umask 000`.
 
-use crate::env::*;
+use crate::support::env::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 

@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 
 use std::time::{Duration, Instant};
 
-use crate::env::*;
-use crate::mcp::{CHANNEL, McpClient, ids_in, is_error, is_wake, text, text_lines};
+use crate::support::env::*;
+use crate::support::mcp::{
+    CHANNEL, McpClient, TIMEOUT, ids_in, is_error, is_wake, text, text_lines,
+};
 
-const TIMEOUT: Duration = Duration::from_secs(10);
 const SESSION: &str = "5d1c6a38-3f0e-4c7e-9a41-0b2d7e9f1a11";
 /// Serve-mcp as Claude Code starts it: in a session, channels flag or not.
 const UNDER_CLAUDE: (&str, &str) = ("CLAUDECODE", "1");

@@ -2,7 +2,8 @@
 //! cc2cc makes of the heartbeats a relay mirrors. The relay against a real nats-server is proven
 //! by tests/relay/test_relay.py.
 
-use crate::env::{TestEnv, json_lines, stderr, stdout};
+use crate::support::env::{TestEnv, json_lines, stderr, stdout};
+use crate::support::mcp::McpClient;
 use serde_json::json;
 
 fn hostname() -> String {
@@ -108,48 +109,13 @@ fn relay_refuses_bad_arguments_and_unreachable_servers() {
 
 #[test]
 fn serve_mcp_lists_and_reaches_agents_of_other_hosts() {
-    use std::io::{BufRead, BufReader, Write};
     let env = TestEnv::new();
     let now = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
     mirror(&env, "bob", "far", &now);
-    let mut child = env
-        .std_cmd(&["--as", "calm-owl", "serve-mcp"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut call = |id: u64, method: &str, params: serde_json::Value| -> serde_json::Value {
-        let req = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        writeln!(stdin, "{req}").unwrap();
-        if method == "initialize" {
-            writeln!(
-                stdin,
-                r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
-            )
-            .unwrap();
-        }
-        loop {
-            let line = lines.next().expect("an answer").unwrap();
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-            if v["id"] == id {
-                return v;
-            }
-        }
-    };
-    call(
-        1,
-        "initialize",
-        json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}),
-    );
-    let listed = call(
-        2,
-        "tools/call",
-        json!({"name": "list_agents", "arguments": {}}),
-    );
-    let text = listed["result"]["content"][0]["text"].as_str().unwrap();
+    let mut c = McpClient::start(&env, "calm-owl");
+    c.initialize();
+    let listed = c.call("list_agents", json!({}));
+    let text = listed["content"][0]["text"].as_str().unwrap();
     let agents: Vec<serde_json::Value> = serde_json::from_str(text).unwrap();
     let bob = agents
         .iter()
@@ -157,14 +123,10 @@ fn serve_mcp_lists_and_reaches_agents_of_other_hosts() {
         .expect("bob listed");
     assert_eq!(bob["status"], "online");
     assert_eq!(bob["host"], "far");
-    let sent = call(
-        3,
-        "tools/call",
-        json!({"name": "send", "arguments": {"to": "bob", "text": "hi"}}),
-    );
-    assert_eq!(sent["result"]["isError"], json!(false), "{sent}");
+    let sent = c.call("send", json!({"to": "bob", "text": "hi"}));
+    assert_eq!(sent["isError"], json!(false), "{sent}");
     // Queued in bob's mailbox here, where the relay picks it up for host far.
     assert_eq!(env.files("to-bob/inbox").len(), 1);
-    drop(stdin);
-    child.wait().unwrap();
+    c.close_stdin();
+    c.wait();
 }

@@ -1,10 +1,12 @@
 //! Encryption settings, interop details and what a Unix user expects (issue 8, items 2, 10, 13,
 //! 14, 17, 18 and 19).
 
-use crate::env::*;
-use crate::mcp::{McpClient, is_error, text};
+use crate::support::env::*;
+use crate::support::mcp::{McpClient, is_error, text};
 use serde_json::json;
 use std::time::Duration;
+
+const ENCRYPT: &[(&str, &str)] = &[("CC2CC_ENCRYPT", "1")];
 
 fn stored_text(env: &TestEnv, to: &str) -> String {
     let files = env.files(&format!("to-{to}/inbox"));
@@ -17,43 +19,47 @@ fn stored_text(env: &TestEnv, to: &str) -> String {
 fn an_empty_secret_is_refused_and_encrypt_takes_yes_no_words_only() {
     let env = TestEnv::new();
     env.send("a", "b", "make the bridge");
-    env.as_("b", &["inbox"]).assert().success();
+    let r = env.run(&["--as", "b", "inbox"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     for empty in ["", "  \n\t", "\u{feff}\n"] {
         std::fs::write(env.path("secret.key"), empty).unwrap();
-        let out = env
-            .as_("a", &["send", "--to", "b", "top secret"])
-            .env("CC2CC_ENCRYPT", "1")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{empty:?}");
+        let r = env.run_env(&["--as", "a", "send", "--to", "b", "top secret"], ENCRYPT);
+        assert_eq!(r.code, 1, "{empty:?}");
         assert!(
-            stderr(&out).contains("refusing to encrypt: the shared secret"),
+            r.stderr.contains("refusing to encrypt: the shared secret"),
             "{}",
-            stderr(&out)
+            r.stderr
         );
         assert!(env.files("to-b/inbox").is_empty(), "never plain text");
     }
     std::fs::write(env.path("secret.key"), "s3cret\n").unwrap();
-    let out = env
-        .as_("a", &["send", "--to", "b", "typo"])
-        .env("CC2CC_ENCRYPT", "ture")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("CC2CC_ENCRYPT=\"ture\" is not a yes/no value"));
+    let r = env.run_env(
+        &["--as", "a", "send", "--to", "b", "typo"],
+        &[("CC2CC_ENCRYPT", "ture")],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("CC2CC_ENCRYPT=\"ture\" is not a yes/no value"),
+        "{}",
+        r.stderr
+    );
     assert!(env.files("to-b/inbox").is_empty());
     for yes in ["true", "YES", "on"] {
-        env.as_("a", &["send", "--to", "b", "hidden"])
-            .env("CC2CC_ENCRYPT", yes)
-            .assert()
-            .success();
+        let r = env.run_env(
+            &["--as", "a", "send", "--to", "b", "hidden"],
+            &[("CC2CC_ENCRYPT", yes)],
+        );
+        assert_eq!(r.code, 0, "{yes}: {}", r.stderr);
         assert!(stored_text(&env, "b").starts_with("ENC:"), "{yes}");
-        env.as_("b", &["inbox"]).assert().success();
+        let r = env.run(&["--as", "b", "inbox"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
     }
-    env.as_("a", &["send", "--to", "b", "open"])
-        .env("CC2CC_ENCRYPT", "off")
-        .assert()
-        .success();
+    let r = env.run_env(
+        &["--as", "a", "send", "--to", "b", "open"],
+        &[("CC2CC_ENCRYPT", "off")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(stored_text(&env, "b"), "open");
 }
 
@@ -62,37 +68,35 @@ fn the_secret_is_trimmed_as_javascript_trims_it() {
     let env = TestEnv::new();
     // A BOM is trimmed by JavaScript (Rust's trim keeps it); U+0085 is not (Rust's trims it).
     env.send("a", "b", "make the bridge");
-    env.as_("b", &["inbox"]).assert().success();
+    let r = env.run(&["--as", "b", "inbox"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     std::fs::write(env.path("secret.key"), "\u{feff}s3cret\n").unwrap();
-    env.as_("a", &["send", "--to", "b", "bom"])
-        .env("CC2CC_ENCRYPT", "1")
-        .assert()
-        .success();
+    let r = env.run_env(&["--as", "a", "send", "--to", "b", "bom"], ENCRYPT);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     std::fs::write(env.path("secret.key"), "s3cret").unwrap();
-    let out = env.as_("b", &["inbox"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("bom"));
+    let r = env.run(&["--as", "b", "inbox"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("bom"), "{}", r.stdout);
     std::fs::write(env.path("secret.key"), "s3cret\u{85}").unwrap();
-    env.as_("a", &["send", "--to", "b", "nel"])
-        .env("CC2CC_ENCRYPT", "1")
-        .assert()
-        .success();
+    let r = env.run_env(&["--as", "a", "send", "--to", "b", "nel"], ENCRYPT);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     std::fs::write(env.path("secret.key"), "s3cret").unwrap();
-    let out = env.as_("b", &["inbox"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "U+0085 is part of the secret");
-    assert!(stderr(&out).contains("cannot decrypt"));
+    let r = env.run(&["--as", "b", "inbox"]);
+    assert_eq!(r.code, 1, "U+0085 is part of the secret");
+    assert!(r.stderr.contains("cannot decrypt"), "{}", r.stderr);
 }
 
 #[test]
 fn a_lone_surrogate_from_node_is_replaced_not_quarantined() {
     let env = TestEnv::new();
     env.send("a", "b", "make the bridge");
-    env.as_("b", &["inbox"]).assert().success();
+    let r = env.run(&["--as", "b", "inbox"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let raw = r#"{"id":"msg-node-1","timestamp":"2026-01-01T00:00:00.000Z","from":"node","to":"b","type":"message","priority":"normal","identity":{},"task":null,"content":{"text":"half \ud83d of an emoji","parts":[]},"replyTo":null,"ttl":null}"#;
     std::fs::write(env.path("to-b/inbox/msg-node-1.json"), raw).unwrap();
-    let out = env.as_("b", &["--json", "inbox"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let m = &json_lines(&out)[0];
+    let r = env.run(&["--as", "b", "--json", "inbox"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let m = &r.json_lines()[0];
     assert_eq!(m["content"]["text"], "half \u{fffd} of an emoji");
     assert!(env.files("to-b/bad").is_empty());
 }
@@ -104,18 +108,17 @@ fn serve_mcp_picks_up_a_secret_created_after_it_started() {
     c.initialize();
     assert!(text(&c.call("check_inbox", json!({}))).contains("No pending"));
     std::fs::write(env.path("secret.key"), "made later").unwrap();
-    env.as_("a", &["send", "--to", "bob", "sealed words"])
-        .env("CC2CC_ENCRYPT", "1")
-        .assert()
-        .success();
+    let r = env.run_env(
+        &["--as", "a", "send", "--to", "bob", "sealed words"],
+        ENCRYPT,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let r = c.call("check_inbox", json!({}));
     assert!(text(&r).contains("sealed words"), "{r}");
     // And a changed one.
     std::fs::write(env.path("secret.key"), "changed again").unwrap();
-    env.as_("a", &["send", "--to", "bob", "resealed"])
-        .env("CC2CC_ENCRYPT", "1")
-        .assert()
-        .success();
+    let r = env.run_env(&["--as", "a", "send", "--to", "bob", "resealed"], ENCRYPT);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let r = c.call("check_inbox", json!({}));
     assert!(text(&r).contains("resealed"), "{r}");
 }
@@ -123,19 +126,24 @@ fn serve_mcp_picks_up_a_secret_created_after_it_started() {
 #[test]
 fn plain_text_that_looks_encrypted_is_refused_and_enc_prose_is_readable() {
     let env = TestEnv::new();
-    let out = env
-        .as_("a", &["send", "--to", "b", "ENC:00aa:11bb:22cc"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("starts like an encrypted message"));
+    let r = env.run(&["--as", "a", "send", "--to", "b", "ENC:00aa:11bb:22cc"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("starts like an encrypted message"),
+        "{}",
+        r.stderr
+    );
     assert!(env.files("to-b/inbox").is_empty());
     // Text that merely starts with ENC: is not a poison message.
     env.send("a", "b", "ENC: the encoder notes");
     env.send("a", "b", "next");
-    let out = env.as_("b", &["inbox"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("ENC: the encoder notes") && stdout(&out).contains("next"));
+    let r = env.run(&["--as", "b", "inbox"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("ENC: the encoder notes") && r.stdout.contains("next"),
+        "{}",
+        r.stdout
+    );
     assert!(env.files("to-b/inbox").is_empty());
 }
 
@@ -143,24 +151,13 @@ fn plain_text_that_looks_encrypted_is_refused_and_enc_prose_is_readable() {
 fn a_mistyped_bridge_path_is_not_created() {
     let env = TestEnv::new();
     let typo = env.dir.path().join("no-such-dir/bridge");
-    let out = env
-        .cmd(&[
-            "--bridge",
-            typo.to_str().unwrap(),
-            "--as",
-            "a",
-            "send",
-            "--to",
-            "b",
-            "x",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let typo = typo.to_str().unwrap();
+    let r = env.run(&["--bridge", typo, "--as", "a", "send", "--to", "b", "x"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        stderr(&out).contains("its parent folder does not exist"),
+        r.stderr.contains("its parent folder does not exist"),
         "{}",
-        stderr(&out)
+        r.stderr
     );
     assert!(!env.dir.path().join("no-such-dir").exists());
     // The bridge folder itself is still created.
@@ -171,17 +168,14 @@ fn a_mistyped_bridge_path_is_not_created() {
 #[test]
 fn a_new_name_is_queued_with_a_did_you_mean_and_can_be_forgotten() {
     let env = TestEnv::new();
-    env.as_("bob", &["register", "bob"]).assert().success();
-    let out = env
-        .as_("a", &["send", "--to", "bbo", "hi"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let r = env.run(&["--as", "bob", "register", "bob"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env.run(&["--as", "a", "send", "--to", "bbo", "hi"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        stderr(&out).contains("nobody has used the name bbo")
-            && stderr(&out).contains("did you mean bob?"),
+        r.stderr.contains("nobody has used the name bbo") && r.stderr.contains("did you mean bob?"),
         "{}",
-        stderr(&out)
+        r.stderr
     );
     assert_eq!(env.files("to-bbo/inbox").len(), 1, "still queued");
     let mut c = McpClient::start(&env, "carol");
@@ -190,48 +184,45 @@ fn a_new_name_is_queued_with_a_did_you_mean_and_can_be_forgotten() {
     assert!(!is_error(&r));
     assert!(text(&r).contains("did you mean bob"), "{r}");
     // forget: pending mail needs --force; a live agent is refused; an unknown name is an error.
-    let out = env.cmd(&["forget", "bbo"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let r = env.run(&["forget", "bbo"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        stderr(&out).contains("1 message still waits for bbo"),
+        r.stderr.contains("1 message still waits for bbo"),
         "{}",
-        stderr(&out)
+        r.stderr
     );
     assert!(env.path("to-bbo").exists());
-    env.cmd(&["forget", "bbo", "--force"]).assert().success();
+    let r = env.run(&["forget", "bbo", "--force"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!env.path("to-bbo").exists());
-    let out = env.cmd(&["forget", "carol"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("carol is already online"),
-        "{}",
-        stderr(&out)
-    );
-    let out = env.cmd(&["forget", "nobody"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no agent nobody"));
+    let r = env.run(&["forget", "carol"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("carol is already online"), "{}", r.stderr);
+    let r = env.run(&["forget", "nobody"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("no agent nobody"), "{}", r.stderr);
 }
 
 #[test]
 fn wait_never_takes_the_text_for_a_duration() {
     let env = TestEnv::new();
-    let out = env
+    // The timeouts only keep a broken binary from hanging the test.
+    let r = env
         .as_(
             "a",
             &["send", "--to", "b", "--wait", "5m", "--timeout", "200ms"],
         )
         .timeout(Duration::from_secs(10))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+        .run();
+    assert_eq!(r.code, 124, "{}", r.stderr);
     assert_eq!(stored_text(&env, "b"), "5m", "the one argument is the text");
-    env.as_("b", &["inbox"]).assert().success();
-    let out = env
+    let r = env.run(&["--as", "b", "inbox"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env
         .as_("a", &["send", "--to", "b", "--wait=200ms", "question"])
         .timeout(Duration::from_secs(10))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(124));
+        .run();
+    assert_eq!(r.code, 124, "{}", r.stderr);
     assert_eq!(stored_text(&env, "b"), "question");
 }
 
@@ -285,37 +276,42 @@ fn quiet_silences_notes_but_not_errors() {
         vec!["-q", "--as", "a", "send", "--to", "newcomer", "hi"],
         vec!["--as", "a", "send", "--to", "newcomer", "hi", "--quiet"],
     ] {
-        let out = env.cmd(&args).output().unwrap();
-        assert!(out.status.success());
-        assert_eq!(stderr(&out), "", "{args:?}");
+        let r = env.run(&args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr, "", "{args:?}");
     }
-    let out = env
-        .as_("a", &["send", "--to", "newcomer", "hi"])
-        .env("CC2CC_QUIET", "1")
-        .output()
-        .unwrap();
-    assert_eq!(stderr(&out), "");
-    let out = env
-        .cmd(&["-q", "--as", "a", "send", "--to", "Bad", "x"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).starts_with("cc2cc: error: invalid agent name"));
+    let r = env.run_env(
+        &["--as", "a", "send", "--to", "newcomer", "hi"],
+        &[("CC2CC_QUIET", "1")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    let r = env.run(&["-q", "--as", "a", "send", "--to", "Bad", "x"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("cc2cc: error: invalid agent name"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn register_says_how_to_use_the_name() {
     let env = TestEnv::new();
-    let out = env.cmd(&["register", "nightly"]).output().unwrap();
-    assert!(out.status.success());
-    assert_eq!(stdout(&out), "nightly\n");
+    let r = env.run(&["register", "nightly"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "nightly\n");
     assert!(
-        stderr(&out).contains("--as nightly or CC2CC_NAME=nightly"),
+        r.stderr.contains("--as nightly or CC2CC_NAME=nightly"),
         "{}",
-        stderr(&out)
+        r.stderr
     );
-    let out = env.cmd(&["whoami"]).output().unwrap();
-    assert!(stderr(&out).contains("pass --as NAME or set CC2CC_NAME=NAME"));
+    let r = env.run(&["whoami"]);
+    assert!(
+        r.stderr.contains("pass --as NAME or set CC2CC_NAME=NAME"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

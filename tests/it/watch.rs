@@ -1,6 +1,6 @@
 //! `watch`, `send --wait`, presence and concurrent readers: long-running processes.
 
-use crate::env::*;
+use crate::support::env::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;

@@ -61,6 +61,21 @@ impl TestEnv {
         c
     }
 
+    /// Runs `cc2cc ARGS` to the end, stdin empty: its exit code, stdout and stderr.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.cmd(args).run()
+    }
+
+    /// As [`TestEnv::run`], with INPUT on stdin.
+    pub fn run_stdin(&self, args: &[&str], input: &str) -> Run {
+        self.cmd(args).write_stdin(input).run()
+    }
+
+    /// As [`TestEnv::run`], with VARS added to the environment.
+    pub fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        self.cmd(args).envs(vars.iter().copied()).run()
+    }
+
     /// `cc2cc --as NAME ARGS`.
     pub fn as_(&self, name: &str, args: &[&str]) -> Command {
         let mut c = self.cmd(&["--as", name]);
@@ -102,6 +117,47 @@ impl TestEnv {
     }
 }
 
+/// How a `cc2cc` run ended, as a test asserts it: exit code, stdout and stderr.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Stdout as NDJSON, parsed line by line.
+    pub fn json_lines(&self) -> Vec<Value> {
+        parse_json_lines(&self.stdout)
+    }
+}
+
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        let stderr = stderr(&out);
+        let code = out
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("cc2cc ended by {}; stderr:\n{stderr}", out.status));
+        Run {
+            code,
+            stdout: stdout(&out),
+            stderr,
+        }
+    }
+}
+
+/// `.run()` for a command that needs more than [`TestEnv::run`] gives (a timeout, say).
+pub trait RunExt {
+    fn run(&mut self) -> Run;
+}
+
+impl RunExt for Command {
+    fn run(&mut self) -> Run {
+        self.output().expect("run cc2cc").into()
+    }
+}
+
 /// The value of `f` once it equals `want`, or its last value after 5 s: for state that another
 /// process reaches just after answering (serve-mcp claims a message after writing its result).
 pub fn settled<T: PartialEq>(f: impl Fn() -> T, want: &T) -> T {
@@ -125,8 +181,11 @@ pub fn stderr(out: &std::process::Output) -> String {
 
 /// NDJSON output parsed line by line.
 pub fn json_lines(out: &std::process::Output) -> Vec<Value> {
-    stdout(out)
-        .lines()
+    parse_json_lines(&stdout(out))
+}
+
+fn parse_json_lines(text: &str) -> Vec<Value> {
+    text.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
         .collect()
 }

@@ -113,6 +113,30 @@ fn v7_key(file: &str) -> Option<u128> {
     (u.get_version_num() == 7 && u.hyphenated().encode_lower(&mut buf) == hex).then(|| u.as_u128())
 }
 
+/// What changes when a rename touches a folder: its modification and change times.
+fn stamp(dir: &Dir) -> Option<(i64, i64, i64, i64)> {
+    let st = rustix::fs::fstat(dir.fd()).ok()?;
+    Some((
+        st.st_mtime,
+        st.st_mtime_nsec as i64,
+        st.st_ctime,
+        st.st_ctime_nsec as i64,
+    ))
+}
+
+/// How long ago a folder's last change must be for its times to tell every later change:
+/// the kernel stamps with a coarse clock, so a change within one tick of the last one could
+/// leave the times as they were.
+const SETTLED: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The folder's [`stamp`] when its last change is older than [`SETTLED`].
+fn settled_stamp(dir: &Dir) -> Option<(i64, i64, i64, i64)> {
+    let stamp = stamp(dir)?;
+    let changed = SystemTime::UNIX_EPOCH
+        + std::time::Duration::new(stamp.0.max(0) as u64, stamp.1.clamp(0, 999_999_999) as u32);
+    (SystemTime::now().duration_since(changed).ok()? > SETTLED).then_some(stamp)
+}
+
 /// A place in sending order: the newest message a pass listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Newest(Key);
@@ -141,6 +165,7 @@ impl Mailbox {
         problems: &mut Vec<Problem>,
     ) -> Result<Order> {
         let list_error = |e| Error::io("list", dir.path(), e);
+        let settled = settled_stamp(dir);
         let mut first_v7 = Vec::new();
         let mut first_other = HashSet::new();
         dir.each_entry(|file| {
@@ -155,37 +180,47 @@ impl Mailbox {
             }
         })
         .map_err(list_error)?;
-        first_v7.sort_unstable();
+        // A folder that no rename touched while it was listed was listed whole: one listing
+        // is enough (the common case of a backlog nobody writes to right now).
+        let snapshot = settled.is_some() && settled == stamp(dir);
+        if !snapshot {
+            first_v7.sort_unstable();
+        }
         let mut horizon: Option<Key> = None;
         let mut slots = Vec::with_capacity(first_v7.len());
         let mut unreadable = Vec::new();
-        let listed = dir.each_entry(|file| {
-            if !is_message_file(file) || skip(file) {
-                return;
-            }
-            let (slot, seen) = match v7_key(file) {
-                Some(k) => (
-                    Slot {
-                        key: Key::V7(k),
-                        read: None,
-                    },
-                    first_v7.binary_search(&k).is_ok(),
-                ),
-                None => {
-                    unreadable.push(file.to_owned());
+        let listed = if snapshot {
+            Err(())
+        } else {
+            dir.each_entry(|file| {
+                if !is_message_file(file) || skip(file) {
                     return;
                 }
-            };
-            if seen && horizon.as_ref().is_none_or(|h| slot.key > *h) {
-                horizon = Some(slot.key.clone());
-            }
-            slots.push(slot);
-        });
+                let (slot, seen) = match v7_key(file) {
+                    Some(k) => (
+                        Slot {
+                            key: Key::V7(k),
+                            read: None,
+                        },
+                        first_v7.binary_search(&k).is_ok(),
+                    ),
+                    None => {
+                        unreadable.push(file.to_owned());
+                        return;
+                    }
+                };
+                if seen && horizon.as_ref().is_none_or(|h| slot.key > *h) {
+                    horizon = Some(slot.key.clone());
+                }
+                slots.push(slot);
+            })
+            .map_err(drop)
+        };
         // The second listing failing is no worse than the first being all there is.
         if listed.is_err() {
             slots.clear();
             unreadable.clear();
-            horizon = first_v7.last().map(|k| Key::V7(*k));
+            horizon = first_v7.iter().max().map(|k| Key::V7(*k));
             slots.extend(first_v7.iter().map(|k| Slot {
                 key: Key::V7(*k),
                 read: None,

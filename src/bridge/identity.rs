@@ -4,7 +4,7 @@
 use super::error::{Error, Result};
 use super::fsutil::is_not_found;
 use super::mailbox::{INBOX, Problem, SCHEDULED, is_message_file};
-use super::{Bridge, Draft, Name, Presence, names};
+use super::{Bridge, Draft, Kind, Name, Presence, names};
 
 /// What a rename did besides taking the new name.
 #[derive(Debug)]
@@ -163,7 +163,7 @@ impl Bridge {
                 continue;
             }
             let mut notice = Draft::new(to.as_str(), &text);
-            notice.kind = "status".into();
+            notice.kind = Kind::Status;
             if self.send_notice(new, notice).is_ok() {
                 told.push(to);
             }

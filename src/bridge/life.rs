@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::error::{Error, Result};
 use super::fsutil::{Unreadable, is_not_found};
 use super::mailbox::{ANSWERS, DONE, INBOX, RECEIPTS, RELAYED, SCHEDULED, SENT};
-use super::message::{Draft, Message};
+use super::message::{Draft, Kind, Message, Priority};
 use super::{Bridge, Name, clock, ids};
 
 /// Where a message is in its life.
@@ -222,16 +222,14 @@ impl Bridge {
         id: &str,
         original: &Message,
         text: &str,
-        priority: &str,
+        priority: Priority,
     ) -> Result<Message> {
         let mut draft = Draft::new(&original.from, text);
-        draft.kind = if original.kind == "task" {
-            "response"
-        } else {
-            "message"
-        }
-        .into();
-        draft.priority = priority.into();
+        draft.kind = match Kind::parse(&original.kind) {
+            Some(Kind::Task) => Kind::Response,
+            _ => Kind::Message,
+        };
+        draft.priority = priority;
         draft.reply_to = Some(original.id.clone());
         let reply = self.send(me, draft)?;
         if ids::is_safe_id(id) {

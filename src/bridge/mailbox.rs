@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::error::{Error, Result};
 use super::fsutil::{Dir, Unreadable, is_not_found};
-use super::message::{Draft, Message};
+use super::message::{Draft, Kind, Message};
 use super::{Bridge, Name, clock, crypto, ids};
 
 pub const INBOX: &str = "inbox";
@@ -572,7 +572,7 @@ impl Bridge {
             return false;
         }
         let m = &env.message;
-        if m.kind != "status"
+        if m.kind != Kind::Status.as_str()
             && let Ok(sender) = Name::new(&m.from)
         {
             {
@@ -586,7 +586,7 @@ impl Bridge {
                     clock::format(now),
                 );
                 let mut notice = Draft::new(sender.as_str(), &text);
-                notice.kind = "status".into();
+                notice.kind = Kind::Status;
                 notice.reply_to = Some(m.id.clone());
                 let _ = self.send_notice(name, notice);
             }

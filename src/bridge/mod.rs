@@ -26,7 +26,7 @@ pub use history::{Direction, Entry, HistoryQuery, Pruned};
 pub use identity::Renamed;
 pub use life::{State, Status};
 pub use mailbox::{Envelope, Filter, Flow, Problem, Taken};
-pub use message::{Draft, Message};
+pub use message::{Draft, Kind, Message, Priority};
 pub use presence::{AgentInfo, Presence};
 pub use remote::{Finished, Receipt, RemoteAgent};
 pub use schedule::{Repeat, Schedule, ScheduleInfo, Ticked, Ticker};

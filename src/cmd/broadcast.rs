@@ -2,7 +2,7 @@
 //! `--include-offline`). A failed recipient does not stop the others.
 
 use crate::bridge::Draft;
-use crate::cli::{BroadcastArgs, wire_name};
+use crate::cli::BroadcastArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Output};
@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: BroadcastArgs) -> Result<(), CliError> {
     let mut failed = false;
     for to in targets {
         let mut draft = Draft::new(to.as_str(), &text);
-        draft.priority = wire_name(&args.priority);
+        draft.priority = args.priority;
         match ctx.bridge.send(&me, draft) {
             Ok(msg) if ctx.json => {
                 out.json_line(&serde_json::json!({"id": msg.id, "to": msg.to}))?

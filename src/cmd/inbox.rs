@@ -9,7 +9,7 @@
 use std::io::IsTerminal;
 
 use crate::bridge::{Filter, Flow};
-use crate::cli::{InboxArgs, wire_name};
+use crate::cli::InboxArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Output};
@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: InboxArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
     let mut filter = Filter {
         from: args.from,
-        kind: args.kind.as_ref().map(wire_name),
+        kind: args.kind.map(|k| k.as_str().into()),
         limit: args.limit,
         ..Filter::default()
     };

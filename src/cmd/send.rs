@@ -1,7 +1,7 @@
 //! `cc2cc send --to NAME [TEXT|-]`, now or later (`--at`, `--in`).
 
 use crate::bridge::{Draft, Error, Name, clock, cron};
-use crate::cli::{SendArgs, wire_name};
+use crate::cli::SendArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Output};
@@ -36,8 +36,8 @@ pub fn run(ctx: &Context, mut args: SendArgs) -> Result<(), CliError> {
     let draft = Draft {
         to: to.to_string(),
         text,
-        kind: wire_name(&args.kind),
-        priority: wire_name(&args.priority),
+        kind: args.kind,
+        priority: args.priority,
         reply_to: None,
         ttl: args.ttl.0,
     };

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::bridge::presence::HEARTBEAT_EVERY;
 use crate::bridge::watch::{DEFAULT_POLL, InboxWatcher, Mode};
-use crate::bridge::{Draft, Name, Ticker};
+use crate::bridge::{Draft, Kind, Name, Ticker};
 use crate::error::CliError;
 use crate::signals;
 
@@ -305,7 +305,7 @@ impl<W: Write> Server<W> {
             return;
         }
         let mut draft = Draft::new(name.as_str(), &push::wake_text(&name));
-        draft.kind = "status".into();
+        draft.kind = Kind::Status;
         match self.agent.bridge.send(&name, draft) {
             Ok(msg) => {
                 self.agent.pushed.insert(&msg.id);

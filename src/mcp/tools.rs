@@ -4,8 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::bridge::message::{PRIORITIES, TYPES};
-use crate::bridge::{Draft, Error, HistoryQuery, Message, Name, clock};
+use crate::bridge::{Draft, Error, HistoryQuery, Kind, Message, Name, Priority, clock};
 
 use super::{Agent, delivery};
 
@@ -169,17 +168,29 @@ impl Args<'_> {
         Name::new(self.required(key, what)?).map_err(|e| format!("{}: {}", self.tool, explain(&e)))
     }
 
-    fn one_of(&self, key: &str, allowed: &[&str], default: &str) -> Result<String, String> {
+    /// One of a field's wire names (`parse` reads one, `names` lists them); the default when
+    /// absent.
+    fn choice<T: Default>(
+        &self,
+        key: &str,
+        parse: fn(&str) -> Option<T>,
+        names: &[&str],
+    ) -> Result<T, String> {
         match self.optional(key)? {
-            None => Ok(default.into()),
-            Some(v) if allowed.contains(&v) => Ok(v.into()),
-            Some(v) => Err(format!(
-                "{}: `{key}` is {:?}; use one of {}",
-                self.tool,
-                v.chars().take(32).collect::<String>(),
-                allowed.join(", ")
-            )),
+            None => Ok(T::default()),
+            Some(v) => parse(v).ok_or_else(|| {
+                format!(
+                    "{}: `{key}` is {:?}; use one of {}",
+                    self.tool,
+                    v.chars().take(32).collect::<String>(),
+                    names.join(", ")
+                )
+            }),
         }
+    }
+
+    fn priority(&self) -> Result<Priority, String> {
+        self.choice("priority", Priority::parse, Priority::NAMES)
     }
 }
 
@@ -211,7 +222,11 @@ fn no_arguments() -> Value {
 }
 
 fn priority_schema() -> Value {
-    json!({"type": "string", "enum": PRIORITIES, "description": "Default: normal"})
+    json!({
+        "type": "string",
+        "enum": Priority::NAMES,
+        "description": format!("Default: {}", Priority::default()),
+    })
 }
 
 fn text_schema() -> Value {
@@ -226,7 +241,7 @@ fn send_schema() -> Value {
             "text": text_schema(),
             "type": {
                 "type": "string",
-                "enum": TYPES,
+                "enum": Kind::NAMES,
                 "description": "message (default), task (asks for work and a response), response or status",
             },
             "priority": priority_schema(),
@@ -335,8 +350,8 @@ fn list_agents(agent: &mut Agent, _: &Args) -> Result<String, String> {
 fn send(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let to = args.name("to", "the recipient's agent name")?;
     let mut draft = Draft::new(to.as_str(), args.text()?);
-    draft.kind = args.one_of("type", &TYPES, "message")?;
-    draft.priority = args.one_of("priority", &PRIORITIES, "normal")?;
+    draft.kind = args.choice("type", Kind::parse, Kind::NAMES)?;
+    draft.priority = args.priority()?;
     // Asked before sending, as `cc2cc send` does for its `queued` field.
     let online = agent.bridge.is_online(&to);
     let new_name = agent.bridge.new_name_note(&to);
@@ -350,7 +365,7 @@ fn send(agent: &mut Agent, args: &Args) -> Result<String, String> {
 
 fn broadcast(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let text = args.text()?;
-    let priority = args.one_of("priority", &PRIORITIES, "normal")?;
+    let priority = args.priority()?;
     let targets = agent.bridge.broadcast_targets(agent.name(), false);
     if targets.is_empty() {
         return Ok("No other agent is online; nothing was sent. \
@@ -361,7 +376,7 @@ fn broadcast(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let mut failed = 0;
     for to in &targets {
         let mut draft = Draft::new(to.as_str(), text);
-        draft.priority = priority.clone();
+        draft.priority = priority;
         match send_one(agent, draft) {
             Ok(msg) => lines.push(format!("- {} to {}", msg.id, msg.to)),
             Err(e) => {
@@ -382,7 +397,7 @@ fn broadcast(agent: &mut Agent, args: &Args) -> Result<String, String> {
 fn reply(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let id = args.required("msg_id", "the id of the message you answer")?;
     let text = args.text()?;
-    let priority = args.one_of("priority", &PRIORITIES, "normal")?;
+    let priority = args.priority()?;
     let original = agent
         .bridge
         .find(agent.name(), id)
@@ -392,7 +407,7 @@ fn reply(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let online = agent.bridge.is_online(&to);
     let msg = agent
         .bridge
-        .reply(agent.name(), id, &original, text, &priority)
+        .reply(agent.name(), id, &original, text, priority)
         .map_err(|e| format!("reply: {}", explain(&e)))?;
     Ok(format!(
         "Sent {} to {} in reply to {id}.{}",

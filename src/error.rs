@@ -13,6 +13,17 @@ pub enum ExitCode {
     Terminated = 143,
 }
 
+impl ExitCode {
+    /// 130 after Ctrl-C, 143 for SIGTERM and SIGHUP (as documented).
+    pub fn of_signal(sig: i32) -> ExitCode {
+        if sig == libc::SIGINT {
+            ExitCode::Interrupted
+        } else {
+            ExitCode::Terminated
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum CliError {
     /// A runtime failure: one line, maybe a hint.
@@ -59,7 +70,7 @@ impl CliError {
             CliError::Failed { .. } | CliError::Reported => ExitCode::Failure,
             CliError::Usage(_) => ExitCode::Usage,
             CliError::Timeout(_) => ExitCode::Timeout,
-            CliError::Signalled(sig) => crate::signals::exit_code(*sig),
+            CliError::Signalled(sig) => ExitCode::of_signal(*sig),
             CliError::BrokenPipe => ExitCode::Success,
         }
     }

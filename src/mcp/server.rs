@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::bridge::presence::HEARTBEAT_EVERY;
 use crate::bridge::watch::{DEFAULT_POLL, InboxWatcher, Mode};
 use crate::bridge::{Draft, Kind, Name, Ticker};
-use crate::error::CliError;
+use crate::error::{CliError, ExitCode};
 use crate::signals;
 
 use super::rpc::{self, Frame, Incoming, LineReader, RpcError};
@@ -477,7 +477,7 @@ fn forward_signals(tx: SyncSender<Event>) -> Result<signal_hook::iterator::Handl
             log::error(format_args!(
                 "still running {SHUTDOWN_GRACE:?} after signal {sig}; exiting without the offline heartbeat"
             ));
-            std::process::exit(signals::exit_code(sig) as i32);
+            std::process::exit(ExitCode::of_signal(sig) as i32);
         });
         let _ = tx.send(Event::Signal(sig));
     })

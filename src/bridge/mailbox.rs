@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use super::error::{Error, Result};
 use super::fsutil::{Dir, Unreadable, is_not_found};
-use super::message::{Draft, Kind, Message};
-use super::{Bridge, Name, clock, crypto, ids};
+use super::message::{Draft, Message};
+use super::{Bridge, Name, clock, crypto, ids, notices};
 
 pub const INBOX: &str = "inbox";
 pub const DONE: &str = "done";
@@ -571,25 +571,8 @@ impl Bridge {
         if !matches!(boxes.move_to_done(&env.file), Ok(true)) {
             return false;
         }
-        let m = &env.message;
-        if m.kind != Kind::Status.as_str()
-            && let Ok(sender) = Name::new(&m.from)
-        {
-            {
-                let ttl = m.ttl().map(|d| humantime::format_duration(d).to_string());
-                let text = format!(
-                    "Your message {} to {} expired unread (sent {}, ttl {}, now {}).",
-                    m.id,
-                    name,
-                    m.timestamp,
-                    ttl.unwrap_or_default(),
-                    clock::format(now),
-                );
-                let mut notice = Draft::new(sender.as_str(), &text);
-                notice.kind = Kind::Status;
-                notice.reply_to = Some(m.id.clone());
-                let _ = self.send_notice(name, notice);
-            }
+        if let Some(notice) = notices::expired(name, &env.message, now) {
+            let _ = self.send_notice(name, notice);
         }
         true
     }

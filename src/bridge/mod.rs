@@ -14,6 +14,7 @@ pub mod mailbox;
 pub mod message;
 pub mod monitor;
 pub mod names;
+pub mod notices;
 mod paths;
 pub mod presence;
 pub mod remote;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::bridge::presence::HEARTBEAT_EVERY;
 use crate::bridge::watch::{DEFAULT_POLL, InboxWatcher, Mode};
-use crate::bridge::{Draft, Kind, Name, Ticker};
+use crate::bridge::{Name, Ticker, notices};
 use crate::error::{CliError, ExitCode};
 use crate::signals;
 
@@ -304,9 +304,8 @@ impl<W: Write> Server<W> {
         if self.write(&push::wake_notification(&name)) {
             return;
         }
-        let mut draft = Draft::new(name.as_str(), &push::wake_text(&name));
-        draft.kind = Kind::Status;
-        match self.agent.bridge.send(&name, draft) {
+        let notice = notices::status(&name, &push::wake_text(&name));
+        match self.agent.bridge.send(&name, notice) {
             Ok(msg) => {
                 self.agent.pushed.insert(&msg.id);
                 log::warn(format_args!(

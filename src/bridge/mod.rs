@@ -18,6 +18,7 @@ pub mod notices;
 mod paths;
 pub mod presence;
 pub mod remote;
+pub mod roster;
 pub mod schedule;
 pub mod sessions;
 pub mod watch;
@@ -30,6 +31,7 @@ pub use mailbox::{Envelope, Filter, Flow, Problem, Taken};
 pub use message::{Draft, Kind, Message, Priority};
 pub use presence::{AgentInfo, Presence};
 pub use remote::{Finished, Receipt, RemoteAgent};
+pub use roster::{AgentRow, Whoami};
 pub use schedule::{Repeat, Schedule, ScheduleInfo, Ticked, Ticker};
 
 use std::os::unix::fs::PermissionsExt;

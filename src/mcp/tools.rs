@@ -314,33 +314,29 @@ fn register_schema() -> Value {
 }
 
 fn whoami(agent: &mut Agent, _: &Args) -> Result<String, String> {
-    let bridge = &agent.bridge;
-    let online: Vec<String> = bridge
-        .online_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
+    let who = agent.bridge.whoami_holding(&agent.presence);
+    let online: Vec<&str> = who.online_agents.iter().map(Name::as_str).collect();
     Ok(pretty(&json!({
-        "name": agent.name().as_str(),
-        "online_since": agent.presence.since(),
-        "bridge_dir": bridge.root(),
+        "name": who.name.as_str(),
+        "online_since": who.online_since,
+        "bridge_dir": who.bridge_dir,
         "online_agents": online,
     })))
 }
 
 fn list_agents(agent: &mut Agent, _: &Args) -> Result<String, String> {
-    let bridge = &agent.bridge;
-    let agents: Vec<Value> = bridge
-        .agents()
+    let agents: Vec<Value> = agent
+        .bridge
+        .roster(Some(agent.name()))
         .into_iter()
         .map(|a| {
             json!({
                 "name": a.name.as_str(),
-                "status": if a.online { "online" } else { "offline" },
+                "status": a.status(),
                 "last_seen": a.last_seen,
-                "is_self": a.name == *agent.name(),
-                "pending": bridge.pending_count(&a.name).ok(),
-                "host": a.heartbeat.as_ref().and_then(|h| h.host.as_deref()),
+                "is_self": a.is_self,
+                "pending": a.pending.ok(),
+                "host": a.host,
             })
         })
         .collect();

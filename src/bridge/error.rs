@@ -29,6 +29,11 @@ pub enum Error {
         id: String,
         agent: String,
     },
+    /// The message to answer names a sender that is not a valid agent name.
+    InvalidSender {
+        id: String,
+        source: Box<Error>,
+    },
     TooLarge {
         size: u64,
         limit: u64,
@@ -176,6 +181,9 @@ impl std::fmt::Display for Error {
             Error::UnknownMessage { id, agent } => {
                 write!(f, "no message {id} in {agent}'s inbox or history")
             }
+            Error::InvalidSender { id, source } => {
+                write!(f, "cannot reply to {id}: its sender {source}")
+            }
             Error::TooLarge { size, limit } => {
                 write!(f, "message is {size} bytes, over the {limit}-byte limit")
             }
@@ -220,6 +228,7 @@ impl std::error::Error for Error {
         match self {
             Error::Io { source, .. } => Some(source),
             Error::Json { source, .. } => Some(source),
+            Error::InvalidSender { source, .. } => Some(source),
             _ => None,
         }
     }

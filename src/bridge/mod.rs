@@ -1,6 +1,7 @@
 //! The bridge directory: the on-disk protocol shared with the original Node cc2cc. Nothing in
 //! here knows about terminals, clap or JSON-RPC.
 
+pub mod broadcast;
 pub mod clock;
 pub mod cron;
 pub mod crypto;
@@ -20,9 +21,11 @@ pub mod presence;
 pub mod remote;
 pub mod roster;
 pub mod schedule;
+pub mod sending;
 pub mod sessions;
 pub mod watch;
 
+pub use broadcast::Recipient;
 pub use error::{Error, Result};
 pub use history::{Direction, Entry, HistoryQuery, Pruned};
 pub use identity::Renamed;
@@ -33,6 +36,7 @@ pub use presence::{AgentInfo, Presence};
 pub use remote::{Finished, Receipt, RemoteAgent};
 pub use roster::{AgentRow, Whoami};
 pub use schedule::{Repeat, Schedule, ScheduleInfo, Ticked, Ticker};
+pub use sending::{SendOptions, Sent};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

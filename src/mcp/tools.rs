@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::bridge::{Draft, Error, HistoryQuery, Kind, Message, Name, Priority, clock};
+use crate::bridge::{Draft, Error, HistoryQuery, Kind, Name, Priority, SendOptions, Sent, clock};
 
 use super::{Agent, delivery};
 
@@ -151,6 +151,19 @@ impl Args<'_> {
         }
     }
 
+    /// An optional boolean, false when absent.
+    fn flag(&self, key: &str) -> Result<bool, String> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => Err(format!(
+                "{}: `{key}` must be true or false, got {}",
+                self.tool,
+                super::rpc::type_name(other)
+            )),
+        }
+    }
+
     fn required(&self, key: &str, what: &str) -> Result<&str, String> {
         self.optional(key)?
             .ok_or_else(|| format!("{}: `{key}` is required ({what})", self.tool))
@@ -203,6 +216,12 @@ fn explain(e: &Error) -> String {
         Error::NoSuchMessage(_) => {
             Some("use an id that send, reply or history gave you; pruned messages are gone")
         }
+        Error::InvalidSender { id, source } => {
+            return format!("cannot answer {id}: its sender {}", explain(source));
+        }
+        Error::RecipientOffline(_) => {
+            Some("leave out require_online to queue it until the agent comes online")
+        }
         Error::UnknownMessage { .. } | Error::InvalidId(_) => {
             Some("use the msg_id of a message you received (from a <channel> tag or check_inbox)")
         }
@@ -245,6 +264,10 @@ fn send_schema() -> Value {
                 "description": "message (default), task (asks for work and a response), response or status",
             },
             "priority": priority_schema(),
+            "require_online": {
+                "type": "boolean",
+                "description": "Refuse instead of queueing when the recipient is offline (default false)",
+            },
         },
         "required": ["to", "text"],
     })
@@ -348,12 +371,17 @@ fn send(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let mut draft = Draft::new(to.as_str(), args.text()?);
     draft.kind = args.choice("type", Kind::parse, Kind::NAMES)?;
     draft.priority = args.priority()?;
-    // Asked before sending, as `cc2cc send` does for its `queued` field.
-    let online = agent.bridge.is_online(&to);
-    let new_name = agent.bridge.new_name_note(&to);
-    let msg = send_one(agent, draft).map_err(|e| format!("send: {e}"))?;
-    let mut text = format!("Sent {} to {}.{}", msg.id, msg.to, queued_note(online, &to));
-    if let Some(note) = new_name {
+    let options = SendOptions {
+        require_online: args.flag("require_online")?,
+        at: None,
+    };
+    let sent = agent
+        .bridge
+        .send_with(agent.name(), draft, options)
+        .map_err(|e| format!("send: {}", explain(&e)))?;
+    let msg = &sent.message;
+    let mut text = format!("Sent {} to {}.{}", msg.id, msg.to, queued_note(&sent));
+    if let Some(note) = &sent.new_name {
         text.push_str(&format!(" Note: {note}."));
     }
     Ok(text)
@@ -362,29 +390,27 @@ fn send(agent: &mut Agent, args: &Args) -> Result<String, String> {
 fn broadcast(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let text = args.text()?;
     let priority = args.priority()?;
-    let targets = agent.bridge.broadcast_targets(agent.name(), false);
-    if targets.is_empty() {
+    let recipients = agent.bridge.broadcast(agent.name(), text, priority, false);
+    if recipients.is_empty() {
         return Ok("No other agent is online; nothing was sent. \
                    Use send to queue a message for an offline agent."
             .into());
     }
     let mut lines = Vec::new();
     let mut failed = 0;
-    for to in &targets {
-        let mut draft = Draft::new(to.as_str(), text);
-        draft.priority = priority;
-        match send_one(agent, draft) {
+    for r in &recipients {
+        match &r.sent {
             Ok(msg) => lines.push(format!("- {} to {}", msg.id, msg.to)),
             Err(e) => {
                 failed += 1;
-                lines.push(format!("- failed for {to}: {e}"));
+                lines.push(format!("- failed for {}: {}", r.to, explain(e)));
             }
         }
     }
     let head = format!(
         "Broadcast to {} of {} online agents:",
-        targets.len() - failed,
-        targets.len()
+        recipients.len() - failed,
+        recipients.len()
     );
     let text = format!("{head}\n{}", lines.join("\n"));
     if failed > 0 { Err(text) } else { Ok(text) }
@@ -394,22 +420,15 @@ fn reply(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let id = args.required("msg_id", "the id of the message you answer")?;
     let text = args.text()?;
     let priority = args.priority()?;
-    let original = agent
+    let sent = agent
         .bridge
-        .find(agent.name(), id)
-        .map_err(|e| format!("reply: {}", explain(&e)))?;
-    let to = Name::new(&original.from)
-        .map_err(|e| format!("reply: cannot answer {id}: its sender {}", explain(&e)))?;
-    let online = agent.bridge.is_online(&to);
-    let msg = agent
-        .bridge
-        .reply(agent.name(), id, &original, text, priority)
+        .reply(agent.name(), id, text, priority)
         .map_err(|e| format!("reply: {}", explain(&e)))?;
     Ok(format!(
         "Sent {} to {} in reply to {id}.{}",
-        msg.id,
-        msg.to,
-        queued_note(online, &to)
+        sent.message.id,
+        sent.message.to,
+        queued_note(&sent)
     ))
 }
 
@@ -534,15 +553,9 @@ fn register(agent: &mut Agent, args: &Args) -> Result<String, String> {
     Ok(text)
 }
 
-fn send_one(agent: &Agent, draft: Draft) -> Result<Message, String> {
-    agent
-        .bridge
-        .send(agent.name(), draft)
-        .map_err(|e| explain(&e))
-}
-
-fn queued_note(online: bool, to: &Name) -> String {
-    if online {
+fn queued_note(sent: &Sent) -> String {
+    let to = &sent.message.to;
+    if sent.online {
         format!(" {to} is online: the message is in its inbox now.")
     } else {
         format!(

@@ -1,4 +1,6 @@
-//! The library's error type: one line that says what failed, plus an optional hint.
+//! The library's error type: one line that says what failed, keeping its cause. What to do
+//! about it is for each front end to say in its own words (`crate::error::hint` for the command
+//! line, `explain` in the MCP tools).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -78,76 +80,6 @@ impl Error {
             action,
             path: path.to_path_buf(),
             source,
-        }
-    }
-
-    /// What the user can do about it, where we know.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            Error::Io { source, path, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
-                Some(format!(
-                    "check the permissions of {} or pick another bridge with --bridge DIR",
-                    path.display()
-                ))
-            }
-            Error::InvalidName { .. } => Some(
-                "names are 1-31 characters of a-z, 0-9 and '-', starting with a letter or digit"
-                    .into(),
-            ),
-            Error::NotADirectory(_) => {
-                Some("pass --bridge DIR or set CC2CC_BRIDGE_DIR to a directory".into())
-            }
-            Error::InsecureBridge { .. } => Some(
-                "use a bridge directory you own with chmod 700 (e.g. the default ~/.cc2cc), or \
-                 set CC2CC_ALLOW_SHARED_BRIDGE=1 if you trust everyone who can write to it"
-                    .into(),
-            ),
-            Error::Symlinked(_) => Some(
-                "cc2cc never follows links inside the bridge: remove the link (someone may be \
-                 redirecting your mail) and run again"
-                    .into(),
-            ),
-            Error::MissingParent(p) => Some(format!(
-                "check the path for a typo; cc2cc creates the bridge folder itself but not {}",
-                p.parent().unwrap_or(p).display()
-            )),
-            Error::UnknownMessage { .. } => {
-                Some("`cc2cc inbox --all --peek` lists the ids you have received".into())
-            }
-            Error::TooLarge { .. } => {
-                Some("send less, or raise the limit with --max-size / CC2CC_MAX_SIZE".into())
-            }
-            Error::NoSecret(_) => {
-                Some("create the shared secret file, or unset CC2CC_ENCRYPT".into())
-            }
-            Error::EmptySecret(_) => Some(
-                "write a long random secret into it, e.g. `head -c 32 /dev/urandom | base64 > \
-                 secret.key`, or unset CC2CC_ENCRYPT"
-                    .into(),
-            ),
-            Error::LooksEncrypted => Some(
-                "readers would take it for an encrypted message; reword the start, or set \
-                 CC2CC_ENCRYPT=1 with a shared secret.key to send encrypted"
-                    .into(),
-            ),
-            Error::Decrypt { .. } => Some(
-                "the bridge's secret.key differs from the sender's; the message was left in place"
-                    .into(),
-            ),
-            Error::NameTaken { .. } => Some("pick another name with --as NAME".into()),
-            Error::NoSuchMessage(_) => Some(
-                "ids come from send's output or `cc2cc history`; pruned history is gone".into(),
-            ),
-            Error::UnknownSchedule(_) => Some("`cc2cc schedule list` shows the schedules".into()),
-            Error::PendingMail { .. } => Some(
-                "read it first (`cc2cc --as NAME inbox`), or pass --force to remove it unread"
-                    .into(),
-            ),
-            Error::UnknownAgent(_) => Some("`cc2cc list` shows the known agents".into()),
-            Error::RecipientOffline(_) => {
-                Some("drop --require-online to queue the message until it comes online".into())
-            }
-            _ => None,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! `cc2cc list`: every known agent, online or offline.
 
 use crate::context::Context;
-use crate::error::CliError;
-use crate::output::{self, Output, one_line};
+use crate::error::{self, CliError};
+use crate::output::{Output, one_line};
 
 pub fn run(ctx: &Context) -> Result<(), CliError> {
     let me = ctx.maybe_me()?;
@@ -24,7 +24,7 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
             Ok(n) => Some(*n),
             Err(e) => {
                 uncounted = true;
-                output::error(&e.to_string(), e.hint().as_deref());
+                error::print(e);
                 None
             }
         };

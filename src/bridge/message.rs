@@ -9,7 +9,10 @@ use super::{clock, ids};
 /// An enum of the values a message field may take, each spelled as on the wire: the one list
 /// the command line, the MCP schemas and the readers all take their names from.
 macro_rules! wire_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$attr:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+    (
+        $(#[$doc:meta])*
+        $name:ident { $($(#[$attr:meta])* $variant:ident = $wire:literal),+ $(,)? }
+    ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub enum $name {

@@ -94,7 +94,7 @@ impl CliError {
 impl From<bridge::Error> for CliError {
     fn from(e: bridge::Error) -> CliError {
         let hint = hint(&e);
-        match e {
+        match e.unshared() {
             bridge::Error::InvalidName { .. }
             | bridge::Error::EmptyText
             | bridge::Error::LooksEncrypted => CliError::Usage(e.to_string()),
@@ -119,7 +119,7 @@ impl From<std::io::Error> for CliError {
 /// commands); the MCP server words its own.
 pub fn hint(e: &bridge::Error) -> Option<String> {
     use bridge::Error;
-    match e {
+    match e.unshared() {
         Error::Io { source, path, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
             Some(format!(
                 "check the permissions of {} or pick another bridge with --bridge DIR",

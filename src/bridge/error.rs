@@ -4,6 +4,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug)]
 pub enum Error {
@@ -70,6 +71,9 @@ pub enum Error {
     /// No trace of this message id in any mailbox of the bridge.
     NoSuchMessage(String),
     UnknownSchedule(String),
+    /// One failure that ended several results (a failed inbox sync fails every message of the
+    /// batch): each result holds the same error, whole.
+    Shared(Arc<Error>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -80,6 +84,14 @@ impl Error {
             action,
             path: path.to_path_buf(),
             source,
+        }
+    }
+
+    /// The error itself, seen through any [`Error::Shared`].
+    pub fn unshared(&self) -> &Error {
+        match self {
+            Error::Shared(e) => e.unshared(),
+            e => e,
         }
     }
 }
@@ -151,6 +163,7 @@ impl std::fmt::Display for Error {
             Error::Watch(msg) => write!(f, "cannot watch the inbox: {msg}"),
             Error::NoSuchMessage(id) => write!(f, "no message {id} on this bridge"),
             Error::UnknownSchedule(id) => write!(f, "no schedule {id} on this bridge"),
+            Error::Shared(e) => write!(f, "{e}"),
         }
     }
 }
@@ -161,7 +174,34 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             Error::Json { source, .. } => Some(source),
             Error::InvalidSender { source, .. } => Some(source),
+            Error::Shared(e) => e.source(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::fsutil::Unreadable;
+
+    #[test]
+    fn causes_survive_the_conversions() {
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        let kept: io::Error = Unreadable::Io(denied).into();
+        assert_eq!(kept.kind(), io::ErrorKind::PermissionDenied);
+        let link: io::Error = Unreadable::NotAFile("symbolic link").into();
+        assert!(link.get_ref().is_some_and(|e| e.is::<Unreadable>()));
+
+        let once = Arc::new(Error::io("sync", Path::new("/b/to-x/inbox"), kept));
+        let shared = Error::Shared(Arc::clone(&once));
+        assert_eq!(shared.to_string(), once.to_string());
+        assert!(matches!(shared.unshared(), Error::Io { source, .. }
+            if source.kind() == io::ErrorKind::PermissionDenied));
+        let source = std::error::Error::source(&shared).map(ToString::to_string);
+        assert_eq!(
+            source,
+            Some(io::Error::from(io::ErrorKind::PermissionDenied).to_string())
+        );
     }
 }

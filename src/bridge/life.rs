@@ -244,11 +244,7 @@ impl Bridge {
         match dir.read(file, 4 * 1024 * 1024) {
             Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).unwrap_or(Value::Null))),
             Err(Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(
-                "read",
-                &dir.path().join(file),
-                std::io::Error::other(e.to_string()),
-            )),
+            Err(e) => Err(Error::io("read", &dir.path().join(file), e.into())),
         }
     }
 }

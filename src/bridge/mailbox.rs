@@ -479,16 +479,10 @@ impl Bridge {
             Ok(Some(b)) => b,
             Ok(None) => return files.iter().map(|_| Ok(false)).collect(),
             Err(e) => {
-                let reason = e.to_string();
+                let e = std::sync::Arc::new(e);
                 return files
                     .iter()
-                    .map(|_| {
-                        Err(Error::io(
-                            "open inbox",
-                            &self.inbox_dir(name),
-                            std::io::Error::other(reason.clone()),
-                        ))
-                    })
+                    .map(|_| Err(Error::Shared(e.clone())))
                     .collect();
             }
         };
@@ -606,13 +600,7 @@ impl Bridge {
             Err(Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(unknown());
             }
-            Err(e) => {
-                return Err(Error::io(
-                    "read",
-                    &path,
-                    std::io::Error::other(e.to_string()),
-                ));
-            }
+            Err(e) => return Err(Error::io("read", &path, e.into())),
         };
         let message =
             super::message::parse(&bytes).map_err(|source| Error::Json { path, source })?;
@@ -641,13 +629,7 @@ impl Bridge {
                         .map_err(|source| Error::Json { path, source });
                 }
                 Err(Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(Error::io(
-                        "read",
-                        &path,
-                        std::io::Error::other(e.to_string()),
-                    ));
-                }
+                Err(e) => return Err(Error::io("read", &path, e.into())),
             }
         }
         Err(unknown_message(name, id))

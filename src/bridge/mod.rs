@@ -209,7 +209,9 @@ impl Bridge {
                     Err(fsutil::Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                         Secret::Missing
                     }
-                    Err(e) => Secret::Unreadable(e.to_string()),
+                    Err(e) => {
+                        Secret::Unreadable(Arc::new(Error::io("read secret", &path, e.into())))
+                    }
                 };
                 &cache.insert((stamp, secret)).1
             }
@@ -218,11 +220,7 @@ impl Bridge {
             Secret::Key(k) => Ok(k.clone()),
             Secret::Missing => Err(Error::NoSecret(path)),
             Secret::Empty => Err(Error::EmptySecret(path)),
-            Secret::Unreadable(reason) => Err(Error::io(
-                "read secret",
-                &path,
-                std::io::Error::other(reason.clone()),
-            )),
+            Secret::Unreadable(e) => Err(Error::Shared(Arc::clone(e))),
         }
     }
 }
@@ -235,5 +233,6 @@ enum Secret {
     Key(crypto::Key),
     Missing,
     Empty,
-    Unreadable(String),
+    /// Kept whole for each caller while the file stays the same.
+    Unreadable(Arc<Error>),
 }

@@ -209,7 +209,7 @@ impl Args<'_> {
 
 /// A library error as the model should read it: what failed and what to do instead.
 fn explain(e: &Error) -> String {
-    let hint = match e {
+    let hint = match e.unshared() {
         Error::InvalidName { .. } => Some(
             "agent names are 1-31 characters of a-z, 0-9 and '-'; list_agents shows the known ones",
         ),

@@ -1,5 +1,6 @@
-//! One message to every other online agent (or every known one): one copy per recipient, and
-//! a recipient that cannot be written to does not stop the others.
+//! One message to many: a broadcast to every other online agent (or every known one), and the
+//! notices the bridge sends to many. Each recipient gets its own copy, and one that cannot be
+//! written to does not stop the others.
 
 use super::error::Result;
 use super::message::{Draft, Message, Priority};
@@ -23,12 +24,33 @@ impl Bridge {
         priority: Priority,
         include_offline: bool,
     ) -> Vec<Recipient> {
-        self.broadcast_targets(from, include_offline)
+        let targets = self.broadcast_targets(from, include_offline);
+        let draft_for = |to: &Name| {
+            let mut draft = Draft::new(to.as_str(), text);
+            draft.priority = priority;
+            draft
+        };
+        self.send_each(from, targets, draft_for, false)
+    }
+
+    /// Writes `draft_for(to)` from `from` for each of `targets`: the one loop that writes a
+    /// message to many. A `notice` keeps no sender's copy (see [`Bridge::send_notice`]).
+    pub(super) fn send_each(
+        &self,
+        from: &Name,
+        targets: Vec<Name>,
+        draft_for: impl Fn(&Name) -> Draft,
+        notice: bool,
+    ) -> Vec<Recipient> {
+        targets
             .into_iter()
             .map(|to| {
-                let mut draft = Draft::new(to.as_str(), text);
-                draft.priority = priority;
-                let sent = self.send(from, draft);
+                let draft = draft_for(&to);
+                let sent = if notice {
+                    self.send_notice(from, draft)
+                } else {
+                    self.send(from, draft)
+                };
                 Recipient { to, sent }
             })
             .collect()

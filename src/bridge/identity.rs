@@ -153,18 +153,15 @@ impl Bridge {
         let presence = self.go_online(new)?;
         let _ = old.leave(&format!("renamed to {new}"));
         let (moved, left) = self.move_pending(old.name(), new)?;
-        let mut told = Vec::new();
-        for to in self.broadcast_targets(new, false) {
-            if to == *old.name() {
-                continue;
-            }
-            if self
-                .send_notice(new, notices::renamed(&to, old.name(), new))
-                .is_ok()
-            {
-                told.push(to);
-            }
-        }
+        let mut targets = self.broadcast_targets(new, false);
+        targets.retain(|to| to != old.name());
+        let notice_for = |to: &Name| notices::renamed(to, old.name(), new);
+        let told = self
+            .send_each(new, targets, notice_for, true)
+            .into_iter()
+            .filter(|r| r.sent.is_ok())
+            .map(|r| r.to)
+            .collect();
         Ok(Renamed {
             presence,
             moved,

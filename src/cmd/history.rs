@@ -14,7 +14,7 @@ pub fn run(ctx: &Context, args: HistoryArgs) -> Result<(), CliError> {
         since: args
             .since
             .map(|d| clock::now().checked_sub(d).unwrap_or(std::time::UNIX_EPOCH)),
-        kind: args.kind.map(|k| k.as_str().into()),
+        kind: args.kind,
         limit: args.limit,
     };
     let (entries, problems) = ctx.bridge.query_history(&me, &query);

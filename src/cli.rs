@@ -1,9 +1,12 @@
 //! The command-line interface: the one definition behind `--help`, the man pages and the shell
 //! completions.
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::bridge::{Kind, Priority};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -145,28 +148,23 @@ pub enum Command {
     Relay(RelayArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    Message,
-    Task,
-    Response,
-    Status,
+/// `--type` and `--priority` take the library's values, spelled as on the wire: the bridge
+/// holds the one list of names.
+macro_rules! wire_value_enum {
+    ($($t:ty),+) => {$(
+        impl ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                <$t>::ALL
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(PossibleValue::new(self.as_str()))
+            }
+        }
+    )+};
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Priority {
-    Low,
-    Normal,
-    High,
-    Critical,
-}
-
-/// Spelled as on the wire.
-pub fn wire_name(v: &impl ValueEnum) -> String {
-    v.to_possible_value()
-        .map(|p| p.get_name().to_owned())
-        .unwrap_or_default()
-}
+wire_value_enum!(Kind, Priority);
 
 #[derive(Debug, Args)]
 pub struct Text {

@@ -1,6 +1,6 @@
 //! Command errors and the exit codes they map to.
 
-use crate::bridge;
+use crate::bridge::{self, Problem};
 
 /// Exit statuses, as documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,6 +11,17 @@ pub enum ExitCode {
     Timeout = 124,
     Interrupted = 130,
     Terminated = 143,
+}
+
+impl ExitCode {
+    /// 130 after Ctrl-C, 143 for SIGTERM and SIGHUP (as documented).
+    pub fn of_signal(sig: i32) -> ExitCode {
+        if sig == libc::SIGINT {
+            ExitCode::Interrupted
+        } else {
+            ExitCode::Terminated
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -59,7 +70,7 @@ impl CliError {
             CliError::Failed { .. } | CliError::Reported => ExitCode::Failure,
             CliError::Usage(_) => ExitCode::Usage,
             CliError::Timeout(_) => ExitCode::Timeout,
-            CliError::Signalled(sig) => crate::signals::exit_code(*sig),
+            CliError::Signalled(sig) => ExitCode::of_signal(*sig),
             CliError::BrokenPipe => ExitCode::Success,
         }
     }
@@ -82,8 +93,8 @@ impl CliError {
 
 impl From<bridge::Error> for CliError {
     fn from(e: bridge::Error) -> CliError {
-        let hint = e.hint();
-        match e {
+        let hint = hint(&e);
+        match e.unshared() {
             bridge::Error::InvalidName { .. }
             | bridge::Error::EmptyText
             | bridge::Error::LooksEncrypted => CliError::Usage(e.to_string()),
@@ -102,4 +113,90 @@ impl From<std::io::Error> for CliError {
         }
         CliError::failed(format!("cannot write output: {e}"))
     }
+}
+
+/// What the user can do about a library error, in the command line's words (its flags and
+/// commands); the MCP server words its own.
+pub fn hint(e: &bridge::Error) -> Option<String> {
+    use bridge::Error;
+    match e.unshared() {
+        Error::Io { source, path, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            Some(format!(
+                "check the permissions of {} or pick another bridge with --bridge DIR",
+                path.display()
+            ))
+        }
+        Error::InvalidName { .. } => Some(
+            "names are 1-31 characters of a-z, 0-9 and '-', starting with a letter or digit".into(),
+        ),
+        Error::NotADirectory(_) => {
+            Some("pass --bridge DIR or set CC2CC_BRIDGE_DIR to a directory".into())
+        }
+        Error::InsecureBridge { .. } => Some(
+            "use a bridge directory you own with chmod 700 (e.g. the default ~/.cc2cc), or \
+             set CC2CC_ALLOW_SHARED_BRIDGE=1 if you trust everyone who can write to it"
+                .into(),
+        ),
+        Error::Symlinked(_) => Some(
+            "cc2cc never follows links inside the bridge: remove the link (someone may be \
+             redirecting your mail) and run again"
+                .into(),
+        ),
+        Error::MissingParent(p) => Some(format!(
+            "check the path for a typo; cc2cc creates the bridge folder itself but not {}",
+            p.parent().unwrap_or(p).display()
+        )),
+        Error::UnknownMessage { .. } => {
+            Some("`cc2cc inbox --all --peek` lists the ids you have received".into())
+        }
+        Error::TooLarge { .. } => {
+            Some("send less, or raise the limit with --max-size / CC2CC_MAX_SIZE".into())
+        }
+        Error::NoSecret(_) => Some("create the shared secret file, or unset CC2CC_ENCRYPT".into()),
+        Error::EmptySecret(_) => Some(
+            "write a long random secret into it, e.g. `head -c 32 /dev/urandom | base64 > \
+             secret.key`, or unset CC2CC_ENCRYPT"
+                .into(),
+        ),
+        Error::LooksEncrypted => Some(
+            "readers would take it for an encrypted message; reword the start, or set \
+             CC2CC_ENCRYPT=1 with a shared secret.key to send encrypted"
+                .into(),
+        ),
+        Error::Decrypt { .. } => Some(
+            "the bridge's secret.key differs from the sender's; the message was left in place"
+                .into(),
+        ),
+        Error::NameTaken { .. } => Some("pick another name with --as NAME".into()),
+        Error::NoSuchMessage(_) => {
+            Some("ids come from send's output or `cc2cc history`; pruned history is gone".into())
+        }
+        Error::UnknownSchedule(_) => Some("`cc2cc schedule list` shows the schedules".into()),
+        Error::PendingMail { .. } => Some(
+            "read it first (`cc2cc --as NAME inbox`), or pass --force to remove it unread".into(),
+        ),
+        Error::UnknownAgent(_) => Some("`cc2cc list` shows the known agents".into()),
+        Error::RecipientOffline(_) => {
+            Some("drop --require-online to queue the message until it comes online".into())
+        }
+        _ => None,
+    }
+}
+
+/// What to do about a message a reader met but could not hand out, where we know.
+pub fn problem_hint(p: &Problem) -> Option<String> {
+    match p {
+        Problem::Undecryptable { error, .. } => hint(error),
+        Problem::Oversized { size, .. } => Some(format!(
+            "read it with a larger limit: --max-size {} (or CC2CC_MAX_SIZE)",
+            size.div_ceil(1024).max(1) * 1024
+        )),
+        _ => None,
+    }
+}
+
+/// One library failure among others (a row, a message) on stderr, with its hint; the command
+/// goes on and reports failure at the end.
+pub fn print(e: &bridge::Error) {
+    crate::output::error(&e.to_string(), hint(e).as_deref());
 }

@@ -1,10 +1,12 @@
 //! The signals that end a long-running command (`watch`, `send --wait`, `serve-mcp`) cleanly:
 //! each is handed to the command's loop, which writes the offline heartbeat before exiting.
+//! The exit status a signal ends with lives in `error` (`ExitCode::of_signal`), so that module
+//! needs nothing from this one.
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::{Handle, Signals};
 
-use crate::error::{CliError, ExitCode};
+use crate::error::CliError;
 
 /// Calls `on_signal` on a background thread for each SIGINT, SIGTERM or SIGHUP, until the
 /// returned handle is closed. From then on these signals no longer kill the process.
@@ -18,15 +20,6 @@ pub fn forward(on_signal: impl Fn(i32) + Send + 'static) -> Result<Handle, CliEr
         }
     });
     Ok(handle)
-}
-
-/// 130 after Ctrl-C, 143 for SIGTERM and SIGHUP (as documented).
-pub fn exit_code(sig: i32) -> ExitCode {
-    if sig == SIGINT {
-        ExitCode::Interrupted
-    } else {
-        ExitCode::Terminated
-    }
 }
 
 /// The heartbeat's `context` when `sig` ends an agent, as the original writes it.

@@ -1,7 +1,10 @@
-//! The library's error type: one line that says what failed, plus an optional hint.
+//! The library's error type: one line that says what failed, keeping its cause. What to do
+//! about it is for each front end to say in its own words (`crate::error::hint` for the command
+//! line, `explain` in the MCP tools).
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug)]
 pub enum Error {
@@ -28,6 +31,11 @@ pub enum Error {
     UnknownMessage {
         id: String,
         agent: String,
+    },
+    /// The message to answer names a sender that is not a valid agent name.
+    InvalidSender {
+        id: String,
+        source: Box<Error>,
     },
     TooLarge {
         size: u64,
@@ -63,6 +71,9 @@ pub enum Error {
     /// No trace of this message id in any mailbox of the bridge.
     NoSuchMessage(String),
     UnknownSchedule(String),
+    /// One failure that ended several results (a failed inbox sync fails every message of the
+    /// batch): each result holds the same error, whole.
+    Shared(Arc<Error>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -76,73 +87,11 @@ impl Error {
         }
     }
 
-    /// What the user can do about it, where we know.
-    pub fn hint(&self) -> Option<String> {
+    /// The error itself, seen through any [`Error::Shared`].
+    pub fn unshared(&self) -> &Error {
         match self {
-            Error::Io { source, path, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
-                Some(format!(
-                    "check the permissions of {} or pick another bridge with --bridge DIR",
-                    path.display()
-                ))
-            }
-            Error::InvalidName { .. } => Some(
-                "names are 1-31 characters of a-z, 0-9 and '-', starting with a letter or digit"
-                    .into(),
-            ),
-            Error::NotADirectory(_) => {
-                Some("pass --bridge DIR or set CC2CC_BRIDGE_DIR to a directory".into())
-            }
-            Error::InsecureBridge { .. } => Some(
-                "use a bridge directory you own with chmod 700 (e.g. the default ~/.cc2cc), or \
-                 set CC2CC_ALLOW_SHARED_BRIDGE=1 if you trust everyone who can write to it"
-                    .into(),
-            ),
-            Error::Symlinked(_) => Some(
-                "cc2cc never follows links inside the bridge: remove the link (someone may be \
-                 redirecting your mail) and run again"
-                    .into(),
-            ),
-            Error::MissingParent(p) => Some(format!(
-                "check the path for a typo; cc2cc creates the bridge folder itself but not {}",
-                p.parent().unwrap_or(p).display()
-            )),
-            Error::UnknownMessage { .. } => {
-                Some("`cc2cc inbox --all --peek` lists the ids you have received".into())
-            }
-            Error::TooLarge { .. } => {
-                Some("send less, or raise the limit with --max-size / CC2CC_MAX_SIZE".into())
-            }
-            Error::NoSecret(_) => {
-                Some("create the shared secret file, or unset CC2CC_ENCRYPT".into())
-            }
-            Error::EmptySecret(_) => Some(
-                "write a long random secret into it, e.g. `head -c 32 /dev/urandom | base64 > \
-                 secret.key`, or unset CC2CC_ENCRYPT"
-                    .into(),
-            ),
-            Error::LooksEncrypted => Some(
-                "readers would take it for an encrypted message; reword the start, or set \
-                 CC2CC_ENCRYPT=1 with a shared secret.key to send encrypted"
-                    .into(),
-            ),
-            Error::Decrypt { .. } => Some(
-                "the bridge's secret.key differs from the sender's; the message was left in place"
-                    .into(),
-            ),
-            Error::NameTaken { .. } => Some("pick another name with --as NAME".into()),
-            Error::NoSuchMessage(_) => Some(
-                "ids come from send's output or `cc2cc history`; pruned history is gone".into(),
-            ),
-            Error::UnknownSchedule(_) => Some("`cc2cc schedule list` shows the schedules".into()),
-            Error::PendingMail { .. } => Some(
-                "read it first (`cc2cc --as NAME inbox`), or pass --force to remove it unread"
-                    .into(),
-            ),
-            Error::UnknownAgent(_) => Some("`cc2cc list` shows the known agents".into()),
-            Error::RecipientOffline(_) => {
-                Some("drop --require-online to queue the message until it comes online".into())
-            }
-            _ => None,
+            Error::Shared(e) => e.unshared(),
+            e => e,
         }
     }
 }
@@ -175,6 +124,9 @@ impl std::fmt::Display for Error {
             ),
             Error::UnknownMessage { id, agent } => {
                 write!(f, "no message {id} in {agent}'s inbox or history")
+            }
+            Error::InvalidSender { id, source } => {
+                write!(f, "cannot reply to {id}: its sender {source}")
             }
             Error::TooLarge { size, limit } => {
                 write!(f, "message is {size} bytes, over the {limit}-byte limit")
@@ -211,6 +163,7 @@ impl std::fmt::Display for Error {
             Error::Watch(msg) => write!(f, "cannot watch the inbox: {msg}"),
             Error::NoSuchMessage(id) => write!(f, "no message {id} on this bridge"),
             Error::UnknownSchedule(id) => write!(f, "no schedule {id} on this bridge"),
+            Error::Shared(e) => write!(f, "{e}"),
         }
     }
 }
@@ -220,7 +173,35 @@ impl std::error::Error for Error {
         match self {
             Error::Io { source, .. } => Some(source),
             Error::Json { source, .. } => Some(source),
+            Error::InvalidSender { source, .. } => Some(source),
+            Error::Shared(e) => e.source(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::fsutil::Unreadable;
+
+    #[test]
+    fn causes_survive_the_conversions() {
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        let kept: io::Error = Unreadable::Io(denied).into();
+        assert_eq!(kept.kind(), io::ErrorKind::PermissionDenied);
+        let link: io::Error = Unreadable::NotAFile("symbolic link").into();
+        assert!(link.get_ref().is_some_and(|e| e.is::<Unreadable>()));
+
+        let once = Arc::new(Error::io("sync", Path::new("/b/to-x/inbox"), kept));
+        let shared = Error::Shared(Arc::clone(&once));
+        assert_eq!(shared.to_string(), once.to_string());
+        assert!(matches!(shared.unshared(), Error::Io { source, .. }
+            if source.kind() == io::ErrorKind::PermissionDenied));
+        let source = std::error::Error::source(&shared).map(ToString::to_string);
+        assert_eq!(
+            source,
+            Some(io::Error::from(io::ErrorKind::PermissionDenied).to_string())
+        );
     }
 }

@@ -334,7 +334,7 @@ pub fn lock_patiently(file: &File) -> io::Result<bool> {
 }
 
 pub fn is_not_found(e: &Error) -> bool {
-    matches!(e, Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
+    matches!(e.unshared(), Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
 }
 
 /// Why a directory entry is not a message we can read.
@@ -351,6 +351,19 @@ impl std::fmt::Display for Unreadable {
             Unreadable::NotAFile(kind) => write!(f, "it is a {kind}, not a regular file"),
             Unreadable::TooLarge(n) => write!(f, "it is {n} bytes, over the size limit"),
             Unreadable::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
+/// The I/O error itself when there is one (its kind and OS code intact), else one that says
+/// why the file is not readable.
+impl From<Unreadable> for io::Error {
+    fn from(u: Unreadable) -> io::Error {
+        match u {
+            Unreadable::Io(e) => e,
+            other => io::Error::new(io::ErrorKind::InvalidData, other),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::fsutil::{Dir, is_not_found};
 use super::mailbox::{ANSWERS, DONE, RECEIPTS, SCHEDULED, SENT, is_message_file, remove_if_stale};
-use super::{Bridge, Envelope, Message, Name, Problem, clock, ids};
+use super::{Bridge, Envelope, Kind, Message, Name, Problem, clock, ids};
 
 /// Which messages `history` wants. Every filter is optional.
 #[derive(Debug, Default, Clone)]
@@ -17,7 +17,7 @@ pub struct HistoryQuery {
     pub grep: Option<String>,
     /// Only messages from this time on.
     pub since: Option<SystemTime>,
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     /// The newest N (printed oldest first).
     pub limit: Option<usize>,
 }
@@ -71,7 +71,7 @@ impl HistoryQuery {
             Direction::Received => &m.from,
         };
         self.with.as_ref().is_none_or(|w| w == peer)
-            && self.kind.as_ref().is_none_or(|k| *k == m.kind)
+            && self.kind.is_none_or(|k| k.as_str() == m.kind)
             && self
                 .grep
                 .as_ref()

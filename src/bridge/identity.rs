@@ -4,7 +4,7 @@
 use super::error::{Error, Result};
 use super::fsutil::is_not_found;
 use super::mailbox::{INBOX, Problem, SCHEDULED, is_message_file};
-use super::{Bridge, Draft, Name, Presence, names};
+use super::{Bridge, Name, Presence, names, notices};
 
 /// What a rename did besides taking the new name.
 #[derive(Debug)]
@@ -153,21 +153,15 @@ impl Bridge {
         let presence = self.go_online(new)?;
         let _ = old.leave(&format!("renamed to {new}"));
         let (moved, left) = self.move_pending(old.name(), new)?;
-        let text = format!(
-            "{} is now called {new}; send to {new} from now on.",
-            old.name()
-        );
-        let mut told = Vec::new();
-        for to in self.broadcast_targets(new, false) {
-            if to == *old.name() {
-                continue;
-            }
-            let mut notice = Draft::new(to.as_str(), &text);
-            notice.kind = "status".into();
-            if self.send_notice(new, notice).is_ok() {
-                told.push(to);
-            }
-        }
+        let mut targets = self.broadcast_targets(new, false);
+        targets.retain(|to| to != old.name());
+        let notice_for = |to: &Name| notices::renamed(to, old.name(), new);
+        let told = self
+            .send_each(new, targets, notice_for, true)
+            .into_iter()
+            .filter(|r| r.sent.is_ok())
+            .map(|r| r.to)
+            .collect();
         Ok(Renamed {
             presence,
             moved,

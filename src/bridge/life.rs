@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::error::{Error, Result};
 use super::fsutil::{Unreadable, is_not_found};
 use super::mailbox::{ANSWERS, DONE, INBOX, RECEIPTS, RELAYED, SCHEDULED, SENT};
-use super::message::{Draft, Message};
+use super::message::Message;
 use super::{Bridge, Name, clock, ids};
 
 /// Where a message is in its life.
@@ -213,27 +213,9 @@ impl Bridge {
         }))
     }
 
-    /// Answers message `id`, which `me` received as `original`: the reply goes to its sender
-    /// with `replyTo` = `id` (a reply to a task is a response), and `to-<me>/answers/<id>.json`
-    /// records it for `status`.
-    pub fn reply(
-        &self,
-        me: &Name,
-        id: &str,
-        original: &Message,
-        text: &str,
-        priority: &str,
-    ) -> Result<Message> {
-        let mut draft = Draft::new(&original.from, text);
-        draft.kind = if original.kind == "task" {
-            "response"
-        } else {
-            "message"
-        }
-        .into();
-        draft.priority = priority.into();
-        draft.reply_to = Some(original.id.clone());
-        let reply = self.send(me, draft)?;
+    /// Records in `to-<me>/answers/<id>.json` that `me` answered message `id` with `reply`,
+    /// for `status`.
+    pub(super) fn record_answer(&self, me: &Name, id: &str, reply: &Message) {
         if ids::is_safe_id(id) {
             let marker = json!({
                 "msg_id": id,
@@ -247,7 +229,6 @@ impl Bridge {
                 .folder(me, ANSWERS, true)
                 .and_then(|dir| dir.write_atomic(&format!("{id}.json"), json.as_bytes(), false));
         }
-        Ok(reply)
     }
 }
 
@@ -263,11 +244,7 @@ impl Bridge {
         match dir.read(file, 4 * 1024 * 1024) {
             Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).unwrap_or(Value::Null))),
             Err(Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(
-                "read",
-                &dir.path().join(file),
-                std::io::Error::other(e.to_string()),
-            )),
+            Err(e) => Err(Error::io("read", &dir.path().join(file), e.into())),
         }
     }
 }

@@ -6,8 +6,66 @@ use std::time::{Duration, SystemTime};
 
 use super::{clock, ids};
 
-pub const TYPES: [&str; 4] = ["message", "task", "response", "status"];
-pub const PRIORITIES: [&str; 4] = ["low", "normal", "high", "critical"];
+/// An enum of the values a message field may take, each spelled as on the wire: the one list
+/// the command line, the MCP schemas and the readers all take their names from.
+macro_rules! wire_enum {
+    (
+        $(#[$doc:meta])*
+        $name:ident { $($(#[$attr:meta])* $variant:ident = $wire:literal),+ $(,)? }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub enum $name {
+            $($(#[$attr])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in the order help texts list them.
+            pub const ALL: &[$name] = &[$($name::$variant),+];
+            /// The wire names, in the same order.
+            pub const NAMES: &[&str] = &[$($wire),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire),+
+                }
+            }
+
+            /// The value spelled `s` on the wire; None for a name outside the list.
+            pub fn parse(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// A message's `type`.
+    Kind {
+        #[default]
+        Message = "message",
+        Task = "task",
+        Response = "response",
+        Status = "status",
+    }
+}
+
+wire_enum! {
+    /// A message's `priority`.
+    Priority {
+        Low = "low",
+        #[default]
+        Normal = "normal",
+        High = "high",
+        Critical = "critical",
+    }
+}
 
 /// One message. Unknown fields are kept in `extra` and written back, so a message that passes
 /// through us loses nothing a newer writer added.
@@ -19,8 +77,10 @@ pub struct Message {
     pub from: String,
     #[serde(default)]
     pub to: String,
+    /// As written: another agent may use a value outside [`Kind`], which readers keep.
     #[serde(rename = "type", default = "default_type")]
     pub kind: String,
+    /// As written; see [`Priority`] for the values we write.
     #[serde(default = "default_priority")]
     pub priority: String,
     #[serde(default)]
@@ -47,10 +107,10 @@ pub struct Content {
 }
 
 pub(crate) fn default_type() -> String {
-    "message".into()
+    Kind::default().as_str().into()
 }
 pub(crate) fn default_priority() -> String {
-    "normal".into()
+    Priority::default().as_str().into()
 }
 fn empty_array() -> Value {
     Value::Array(Vec::new())
@@ -61,8 +121,8 @@ fn empty_array() -> Value {
 pub struct Draft {
     pub to: String,
     pub text: String,
-    pub kind: String,
-    pub priority: String,
+    pub kind: Kind,
+    pub priority: Priority,
     pub reply_to: Option<String>,
     /// None: never expires.
     pub ttl: Option<Duration>,
@@ -73,8 +133,8 @@ impl Draft {
         Draft {
             to: to.into(),
             text: text.into(),
-            kind: default_type(),
-            priority: default_priority(),
+            kind: Kind::default(),
+            priority: Priority::default(),
             reply_to: None,
             ttl: Some(DEFAULT_TTL),
         }
@@ -91,8 +151,8 @@ impl Message {
             timestamp: clock::now_string(),
             from: from.into(),
             to: draft.to,
-            kind: draft.kind,
-            priority: draft.priority,
+            kind: draft.kind.as_str().into(),
+            priority: draft.priority.as_str().into(),
             identity: serde_json::json!({ "agent": from, "mode": "session" }),
             task: Value::Null,
             content: Content {
@@ -241,6 +301,21 @@ mod tests {
         );
         assert_eq!(v["ttl"], 86400);
         assert!(m.to_pretty_json().starts_with("{\n  \"id\": \"msg-"));
+    }
+
+    #[test]
+    fn wire_names_round_trip() {
+        assert_eq!(Kind::NAMES, ["message", "task", "response", "status"]);
+        assert_eq!(Priority::NAMES, ["low", "normal", "high", "critical"]);
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(*k));
+        }
+        for p in Priority::ALL {
+            assert_eq!(Priority::parse(&p.to_string()), Some(*p));
+        }
+        assert_eq!(Kind::parse("poem"), None);
+        assert_eq!(Kind::default().as_str(), default_type());
+        assert_eq!(Priority::default().as_str(), default_priority());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! here knows about terminals, clap or JSON-RPC.
 
 pub mod arrivals;
+pub mod broadcast;
 pub mod clock;
 pub mod cron;
 pub mod crypto;
@@ -15,22 +16,28 @@ pub mod mailbox;
 pub mod message;
 pub mod monitor;
 pub mod names;
+pub mod notices;
 mod paths;
 pub mod presence;
 pub mod remote;
+pub mod roster;
 pub mod schedule;
+pub mod sending;
 pub mod sessions;
 pub mod watch;
 
+pub use broadcast::Recipient;
 pub use error::{Error, Result};
 pub use history::{Direction, Entry, HistoryQuery, Pruned};
 pub use identity::Renamed;
 pub use life::{State, Status};
 pub use mailbox::{Commit, Envelope, Filter, Mailbox, Mode, Outgoing, Pass, Problem, Report};
-pub use message::{Draft, Message};
+pub use message::{Draft, Kind, Message, Priority};
 pub use presence::{AgentInfo, Presence};
 pub use remote::{Finished, Receipt, RemoteAgent};
+pub use roster::{AgentRow, Whoami};
 pub use schedule::{Repeat, Schedule, ScheduleInfo, Ticked, Ticker};
+pub use sending::{SendOptions, Sent};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -203,7 +210,9 @@ impl Bridge {
                     Err(fsutil::Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                         Secret::Missing
                     }
-                    Err(e) => Secret::Unreadable(e.to_string()),
+                    Err(e) => {
+                        Secret::Unreadable(Arc::new(Error::io("read secret", &path, e.into())))
+                    }
                 };
                 &cache.insert((stamp, secret)).1
             }
@@ -212,11 +221,7 @@ impl Bridge {
             Secret::Key(k) => Ok(k.clone()),
             Secret::Missing => Err(Error::NoSecret(path)),
             Secret::Empty => Err(Error::EmptySecret(path)),
-            Secret::Unreadable(reason) => Err(Error::io(
-                "read secret",
-                &path,
-                std::io::Error::other(reason.clone()),
-            )),
+            Secret::Unreadable(e) => Err(Error::Shared(Arc::clone(e))),
         }
     }
 }
@@ -229,5 +234,6 @@ enum Secret {
     Key(crypto::Key),
     Missing,
     Empty,
-    Unreadable(String),
+    /// Kept whole for each caller while the file stays the same.
+    Unreadable(Arc<Error>),
 }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 use super::error::{Error, Result};
 use super::fsutil::{Dir, is_not_found};
@@ -195,14 +196,10 @@ impl Bridge {
                 .and_then(|inbox| inbox.sync().map_err(|e| Error::io("sync", &dir, e)));
             if let Err(e) = sync {
                 // Not durable: none of this inbox's new messages may be acked.
-                let reason = e.to_string();
+                let e = Arc::new(e);
                 for (j, (other, _)) in arrivals.iter().enumerate() {
                     if other == to && matches!(results[j], Ok(true)) {
-                        results[j] = Err(Error::io(
-                            "sync",
-                            &dir,
-                            std::io::Error::other(reason.clone()),
-                        ));
+                        results[j] = Err(Error::Shared(Arc::clone(&e)));
                     }
                 }
             }

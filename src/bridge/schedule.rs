@@ -157,8 +157,8 @@ impl Bridge {
             id: format!("sch-{}", ids::uuid_v7(SystemTime::now())),
             from: from.to_string(),
             to: to.to_string(),
-            kind: draft.kind,
-            priority: draft.priority,
+            kind: draft.kind.as_str().into(),
+            priority: draft.priority.as_str().into(),
             text,
             every,
             cron,
@@ -331,10 +331,10 @@ impl Bridge {
         if schedules.stat(&format!("{}.json", schedule.id)).is_err() {
             return Ok(None);
         }
-        let mut draft = Draft::new(to.as_str(), &schedule.text);
-        draft.kind = schedule.kind.clone();
-        draft.priority = schedule.priority.clone();
-        let mut msg = Message::new(from.as_str(), draft);
+        let mut msg = Message::new(from.as_str(), Draft::new(to.as_str(), &schedule.text));
+        // The schedule file's own words, like its ttl: a hand-edited type goes out as written.
+        msg.kind = schedule.kind.clone();
+        msg.priority = schedule.priority.clone();
         msg.ttl = schedule.ttl.clone();
         msg.extra
             .insert("schedule".into(), Value::from(schedule.id.clone()));

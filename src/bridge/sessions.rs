@@ -57,7 +57,7 @@ impl Bridge {
             Err(Unreadable::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(None);
             }
-            Err(e) => return Err(Error::io("read", &path, io::Error::other(e.to_string()))),
+            Err(e) => return Err(Error::io("read", &path, e.into())),
         };
         let name = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()

@@ -3,7 +3,7 @@
 
 use crate::cli::AckArgs;
 use crate::context::Context;
-use crate::error::CliError;
+use crate::error::{self, CliError};
 use crate::output::{self, Output};
 
 pub fn run(ctx: &Context, args: AckArgs) -> Result<(), CliError> {
@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, args: AckArgs) -> Result<(), CliError> {
             Ok(false) => output::note(&format!("{id} was already read")),
             Err(e) => {
                 failed = true;
-                output::error(&e.to_string(), e.hint().as_deref());
+                error::print(&e);
             }
         }
     }

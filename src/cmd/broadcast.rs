@@ -1,8 +1,7 @@
 //! `cc2cc broadcast [TEXT|-]`: one message per online agent (every known one with
 //! `--include-offline`). A failed recipient does not stop the others.
 
-use crate::bridge::Draft;
-use crate::cli::{BroadcastArgs, wire_name};
+use crate::cli::BroadcastArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Output};
@@ -10,8 +9,10 @@ use crate::output::{self, Output};
 pub fn run(ctx: &Context, args: BroadcastArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
     let text = super::read_text(&args.text, ctx.bridge.max_size())?;
-    let targets = ctx.bridge.broadcast_targets(&me, args.include_offline);
-    if targets.is_empty() {
+    let recipients = ctx
+        .bridge
+        .broadcast(&me, &text, args.priority, args.include_offline);
+    if recipients.is_empty() {
         output::note(
             "no other agent is online; nothing sent (--include-offline queues for known agents)",
         );
@@ -19,17 +20,15 @@ pub fn run(ctx: &Context, args: BroadcastArgs) -> Result<(), CliError> {
     }
     let mut out = Output::new(ctx.json);
     let mut failed = false;
-    for to in targets {
-        let mut draft = Draft::new(to.as_str(), &text);
-        draft.priority = wire_name(&args.priority);
-        match ctx.bridge.send(&me, draft) {
+    for r in recipients {
+        match r.sent {
             Ok(msg) if ctx.json => {
                 out.json_line(&serde_json::json!({"id": msg.id, "to": msg.to}))?
             }
             Ok(msg) => out.line(&format!("{}\t{}", msg.id, msg.to))?,
             Err(e) => {
                 failed = true;
-                output::error(&format!("to {to}: {e}"), None);
+                output::error(&format!("to {}: {e}", r.to), None);
             }
         }
     }

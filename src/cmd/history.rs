@@ -1,7 +1,7 @@
 //! `cc2cc history`: what you sent and read, oldest first (the newest N with `--limit`).
 
 use crate::bridge::{HistoryQuery, clock};
-use crate::cli::{HistoryArgs, wire_name};
+use crate::cli::HistoryArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::Output;
@@ -14,7 +14,7 @@ pub fn run(ctx: &Context, args: HistoryArgs) -> Result<(), CliError> {
         since: args
             .since
             .map(|d| clock::now().checked_sub(d).unwrap_or(std::time::UNIX_EPOCH)),
-        kind: args.kind.as_ref().map(wire_name),
+        kind: args.kind,
         limit: args.limit,
     };
     let (entries, problems) = ctx.bridge.query_history(&me, &query);

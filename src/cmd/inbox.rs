@@ -9,7 +9,7 @@
 use std::io::IsTerminal;
 
 use crate::bridge::{Filter, Mode};
-use crate::cli::{InboxArgs, wire_name};
+use crate::cli::InboxArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Output};
@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, args: InboxArgs) -> Result<(), CliError> {
     let mailbox = ctx.bridge.mailbox(&me);
     let mut filter = Filter {
         from: args.from,
-        kind: args.kind.as_ref().map(wire_name),
+        kind: args.kind.map(|k| k.as_str().into()),
         limit: args.limit,
         ..Filter::default()
     };

@@ -112,7 +112,7 @@ pub fn report_problems(problems: &[Problem], expired: &[Message]) -> bool {
                 Problem::Undecryptable { error, .. } => error.to_string(),
                 other => other.to_string(),
             };
-            output::error(&error, p.hint().as_deref());
+            output::error(&error, crate::error::problem_hint(p).as_deref());
         } else {
             output::warn(&p.to_string());
         }

@@ -1,7 +1,7 @@
 //! `cc2cc schedule add|list|rm`: recurring messages, fired by `tick`, `watch` and `serve-mcp`.
 
 use crate::bridge::{Draft, Name, Repeat, clock};
-use crate::cli::{ScheduleAddArgs, ScheduleCommand, wire_name};
+use crate::cli::{ScheduleAddArgs, ScheduleCommand};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{Output, one_line};
@@ -27,8 +27,8 @@ fn add(ctx: &Context, args: ScheduleAddArgs) -> Result<(), CliError> {
         (None, None) => return Err(CliError::usage("give --every DURATION or --cron EXPR")),
     };
     let mut draft = Draft::new(to.as_str(), &text);
-    draft.kind = wire_name(&args.kind);
-    draft.priority = wire_name(&args.priority);
+    draft.kind = args.kind;
+    draft.priority = args.priority;
     draft.ttl = args.ttl.0;
     let schedule = ctx.bridge.add_schedule(&me, draft, &repeat)?;
     let mut out = Output::new(ctx.json);

@@ -1,7 +1,7 @@
 //! `cc2cc send --to NAME [TEXT|-]`, now or later (`--at`, `--in`).
 
-use crate::bridge::{Draft, Error, Name, clock, cron};
-use crate::cli::{SendArgs, wire_name};
+use crate::bridge::{Draft, Name, SendOptions, clock, cron};
+use crate::cli::SendArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{self, Output};
@@ -28,26 +28,23 @@ pub fn run(ctx: &Context, mut args: SendArgs) -> Result<(), CliError> {
         (None, None) => None,
     };
     let text = super::read_text(&args.text, ctx.bridge.max_size())?;
-    let online = ctx.bridge.is_online(&to);
-    if args.require_online && !online {
-        return Err(Error::RecipientOffline(to.to_string()).into());
-    }
-    let new_name = ctx.bridge.new_name_note(&to);
     let draft = Draft {
         to: to.to_string(),
         text,
-        kind: wire_name(&args.kind),
-        priority: wire_name(&args.priority),
+        kind: args.kind,
+        priority: args.priority,
         reply_to: None,
         ttl: args.ttl.0,
     };
-    let msg = match due {
-        Some(due) => ctx.bridge.send_at(&me, draft, due)?,
-        None => ctx.bridge.send(&me, draft)?,
+    let options = SendOptions {
+        require_online: args.require_online,
+        at: due,
     };
+    let sent = ctx.bridge.send_with(&me, draft, options)?;
+    let msg = &sent.message;
     let mut out = Output::new(ctx.json);
     if ctx.json {
-        let mut line = serde_json::json!({"id": msg.id, "to": msg.to, "queued": !online});
+        let mut line = serde_json::json!({"id": msg.id, "to": msg.to, "queued": !sent.online});
         if due.is_some() {
             line["scheduled"] = msg.timestamp.clone().into();
         }
@@ -56,10 +53,10 @@ pub fn run(ctx: &Context, mut args: SendArgs) -> Result<(), CliError> {
         out.line(&msg.id)?;
     }
     // Said in --json mode too: stdout stays machine output, and a typo must not pass silently.
-    match new_name {
-        Some(note) => output::note(&note),
+    match &sent.new_name {
+        Some(note) => output::note(note),
         None if due.is_some() => output::note(&format!("scheduled for {}", msg.timestamp)),
-        None if !online => {
+        None if !sent.online => {
             output::note(&format!("{to} is offline; the message waits in its inbox"))
         }
         None => {}

@@ -14,7 +14,7 @@ use crate::bridge::watch::{InboxWatcher, Mode};
 use crate::bridge::{Envelope, Filter, Name, Ticker};
 use crate::cli::WatchArgs;
 use crate::context::Context;
-use crate::error::CliError;
+use crate::error::{self, CliError};
 use crate::output::{self, Output};
 use crate::signals;
 
@@ -204,7 +204,7 @@ impl Reader for Exec {
                     Ok(true) => self.printer.print(env),
                     Ok(false) => Step::Next, // another reader had it meanwhile
                     Err(e) => {
-                        output::error(&e.to_string(), e.hint().as_deref());
+                        error::print(&e);
                         Step::Next
                     }
                 }

@@ -6,31 +6,21 @@ use crate::output::Output;
 
 pub fn run(ctx: &Context) -> Result<(), CliError> {
     let me = ctx.me()?;
-    let info = ctx.bridge.agent(&me);
-    let online: Vec<String> = ctx
-        .bridge
-        .online_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    let since = info
-        .heartbeat
-        .as_ref()
-        .filter(|_| info.online)
-        .and_then(|h| h.online_since.clone());
+    let who = ctx.bridge.whoami(&me);
+    let online: Vec<&str> = who.online_agents.iter().map(|n| n.as_str()).collect();
     let mut out = Output::new(ctx.json);
     if ctx.json {
         out.json_line(&serde_json::json!({
-            "name": me.as_str(),
-            "online": info.online,
-            "online_since": since,
-            "bridge_dir": ctx.bridge.root(),
+            "name": who.name.as_str(),
+            "online": who.online,
+            "online_since": who.online_since,
+            "bridge_dir": who.bridge_dir,
             "online_agents": online,
         }))?;
     } else {
-        let state = if info.online { "online" } else { "offline" };
-        out.line(&format!("name:    {me} ({state})"))?;
-        out.line(&format!("bridge:  {}", ctx.bridge.root().display()))?;
+        let state = if who.online { "online" } else { "offline" };
+        out.line(&format!("name:    {} ({state})", who.name))?;
+        out.line(&format!("bridge:  {}", who.bridge_dir.display()))?;
         let list = if online.is_empty() {
             "nobody".to_owned()
         } else {

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use crate::bridge::arrivals::{Arrivals, PassKind};
 use crate::bridge::presence::HEARTBEAT_EVERY;
 use crate::bridge::watch::{Change, DEFAULT_POLL, InboxWatcher, Mode};
-use crate::bridge::{Draft, Mode as PassMode, Name, Ticker};
-use crate::error::CliError;
+use crate::bridge::{Mode as PassMode, Name, Ticker, notices};
+use crate::error::{CliError, ExitCode};
 use crate::signals;
 
 use super::rpc::{self, Frame, Incoming, LineReader, RpcError};
@@ -315,9 +315,8 @@ impl<W: Write> Server<W> {
         if self.write(&push::wake_notification(&name)) {
             return;
         }
-        let mut draft = Draft::new(name.as_str(), &push::wake_text(&name));
-        draft.kind = "status".into();
-        match self.agent.bridge.send(&name, draft) {
+        let notice = notices::status(&name, &push::wake_text(&name));
+        match self.agent.bridge.send(&name, notice) {
             Ok(msg) => {
                 self.agent.pushed.insert(format!("{}.json", msg.id));
                 log::warn(format_args!(
@@ -541,7 +540,7 @@ fn forward_signals(tx: SyncSender<Event>) -> Result<signal_hook::iterator::Handl
             log::error(format_args!(
                 "still running {SHUTDOWN_GRACE:?} after signal {sig}; exiting without the offline heartbeat"
             ));
-            std::process::exit(signals::exit_code(sig) as i32);
+            std::process::exit(ExitCode::of_signal(sig) as i32);
         });
         let _ = tx.send(Event::Signal(sig));
     })

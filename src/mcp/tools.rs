@@ -4,8 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::bridge::message::{PRIORITIES, TYPES};
-use crate::bridge::{Draft, Error, HistoryQuery, Message, Name, clock};
+use crate::bridge::{Draft, Error, HistoryQuery, Kind, Name, Priority, SendOptions, Sent, clock};
 
 use super::{Agent, delivery};
 
@@ -152,6 +151,19 @@ impl Args<'_> {
         }
     }
 
+    /// An optional boolean, false when absent.
+    fn flag(&self, key: &str) -> Result<bool, String> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => Err(format!(
+                "{}: `{key}` must be true or false, got {}",
+                self.tool,
+                super::rpc::type_name(other)
+            )),
+        }
+    }
+
     fn required(&self, key: &str, what: &str) -> Result<&str, String> {
         self.optional(key)?
             .ok_or_else(|| format!("{}: `{key}` is required ({what})", self.tool))
@@ -169,28 +181,46 @@ impl Args<'_> {
         Name::new(self.required(key, what)?).map_err(|e| format!("{}: {}", self.tool, explain(&e)))
     }
 
-    fn one_of(&self, key: &str, allowed: &[&str], default: &str) -> Result<String, String> {
+    /// One of a field's wire names (`parse` reads one, `names` lists them); the default when
+    /// absent.
+    fn choice<T: Default>(
+        &self,
+        key: &str,
+        parse: fn(&str) -> Option<T>,
+        names: &[&str],
+    ) -> Result<T, String> {
         match self.optional(key)? {
-            None => Ok(default.into()),
-            Some(v) if allowed.contains(&v) => Ok(v.into()),
-            Some(v) => Err(format!(
-                "{}: `{key}` is {:?}; use one of {}",
-                self.tool,
-                v.chars().take(32).collect::<String>(),
-                allowed.join(", ")
-            )),
+            None => Ok(T::default()),
+            Some(v) => parse(v).ok_or_else(|| {
+                format!(
+                    "{}: `{key}` is {:?}; use one of {}",
+                    self.tool,
+                    v.chars().take(32).collect::<String>(),
+                    names.join(", ")
+                )
+            }),
         }
+    }
+
+    fn priority(&self) -> Result<Priority, String> {
+        self.choice("priority", Priority::parse, Priority::NAMES)
     }
 }
 
 /// A library error as the model should read it: what failed and what to do instead.
 fn explain(e: &Error) -> String {
-    let hint = match e {
+    let hint = match e.unshared() {
         Error::InvalidName { .. } => Some(
             "agent names are 1-31 characters of a-z, 0-9 and '-'; list_agents shows the known ones",
         ),
         Error::NoSuchMessage(_) => {
             Some("use an id that send, reply or history gave you; pruned messages are gone")
+        }
+        Error::InvalidSender { id, source } => {
+            return format!("cannot answer {id}: its sender {}", explain(source));
+        }
+        Error::RecipientOffline(_) => {
+            Some("leave out require_online to queue it until the agent comes online")
         }
         Error::UnknownMessage { .. } | Error::InvalidId(_) => {
             Some("use the msg_id of a message you received (from a <channel> tag or check_inbox)")
@@ -211,7 +241,11 @@ fn no_arguments() -> Value {
 }
 
 fn priority_schema() -> Value {
-    json!({"type": "string", "enum": PRIORITIES, "description": "Default: normal"})
+    json!({
+        "type": "string",
+        "enum": Priority::NAMES,
+        "description": format!("Default: {}", Priority::default()),
+    })
 }
 
 fn text_schema() -> Value {
@@ -226,10 +260,14 @@ fn send_schema() -> Value {
             "text": text_schema(),
             "type": {
                 "type": "string",
-                "enum": TYPES,
+                "enum": Kind::NAMES,
                 "description": "message (default), task (asks for work and a response), response or status",
             },
             "priority": priority_schema(),
+            "require_online": {
+                "type": "boolean",
+                "description": "Refuse instead of queueing when the recipient is offline (default false)",
+            },
         },
         "required": ["to", "text"],
     })
@@ -299,33 +337,29 @@ fn register_schema() -> Value {
 }
 
 fn whoami(agent: &mut Agent, _: &Args) -> Result<String, String> {
-    let bridge = &agent.bridge;
-    let online: Vec<String> = bridge
-        .online_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
+    let who = agent.bridge.whoami_holding(&agent.presence);
+    let online: Vec<&str> = who.online_agents.iter().map(Name::as_str).collect();
     Ok(pretty(&json!({
-        "name": agent.name().as_str(),
-        "online_since": agent.presence.since(),
-        "bridge_dir": bridge.root(),
+        "name": who.name.as_str(),
+        "online_since": who.online_since,
+        "bridge_dir": who.bridge_dir,
         "online_agents": online,
     })))
 }
 
 fn list_agents(agent: &mut Agent, _: &Args) -> Result<String, String> {
-    let bridge = &agent.bridge;
-    let agents: Vec<Value> = bridge
-        .agents()
+    let agents: Vec<Value> = agent
+        .bridge
+        .roster(Some(agent.name()))
         .into_iter()
         .map(|a| {
             json!({
                 "name": a.name.as_str(),
-                "status": if a.online { "online" } else { "offline" },
+                "status": a.status(),
                 "last_seen": a.last_seen,
-                "is_self": a.name == *agent.name(),
-                "pending": bridge.mailbox(&a.name).pending_count().ok(),
-                "host": a.heartbeat.as_ref().and_then(|h| h.host.as_deref()),
+                "is_self": a.is_self,
+                "pending": a.pending.ok(),
+                "host": a.host,
             })
         })
         .collect();
@@ -335,14 +369,19 @@ fn list_agents(agent: &mut Agent, _: &Args) -> Result<String, String> {
 fn send(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let to = args.name("to", "the recipient's agent name")?;
     let mut draft = Draft::new(to.as_str(), args.text()?);
-    draft.kind = args.one_of("type", &TYPES, "message")?;
-    draft.priority = args.one_of("priority", &PRIORITIES, "normal")?;
-    // Asked before sending, as `cc2cc send` does for its `queued` field.
-    let online = agent.bridge.is_online(&to);
-    let new_name = agent.bridge.new_name_note(&to);
-    let msg = send_one(agent, draft).map_err(|e| format!("send: {e}"))?;
-    let mut text = format!("Sent {} to {}.{}", msg.id, msg.to, queued_note(online, &to));
-    if let Some(note) = new_name {
+    draft.kind = args.choice("type", Kind::parse, Kind::NAMES)?;
+    draft.priority = args.priority()?;
+    let options = SendOptions {
+        require_online: args.flag("require_online")?,
+        at: None,
+    };
+    let sent = agent
+        .bridge
+        .send_with(agent.name(), draft, options)
+        .map_err(|e| format!("send: {}", explain(&e)))?;
+    let msg = &sent.message;
+    let mut text = format!("Sent {} to {}.{}", msg.id, msg.to, queued_note(&sent));
+    if let Some(note) = &sent.new_name {
         text.push_str(&format!(" Note: {note}."));
     }
     Ok(text)
@@ -350,30 +389,28 @@ fn send(agent: &mut Agent, args: &Args) -> Result<String, String> {
 
 fn broadcast(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let text = args.text()?;
-    let priority = args.one_of("priority", &PRIORITIES, "normal")?;
-    let targets = agent.bridge.broadcast_targets(agent.name(), false);
-    if targets.is_empty() {
+    let priority = args.priority()?;
+    let recipients = agent.bridge.broadcast(agent.name(), text, priority, false);
+    if recipients.is_empty() {
         return Ok("No other agent is online; nothing was sent. \
                    Use send to queue a message for an offline agent."
             .into());
     }
     let mut lines = Vec::new();
     let mut failed = 0;
-    for to in &targets {
-        let mut draft = Draft::new(to.as_str(), text);
-        draft.priority = priority.clone();
-        match send_one(agent, draft) {
+    for r in &recipients {
+        match &r.sent {
             Ok(msg) => lines.push(format!("- {} to {}", msg.id, msg.to)),
             Err(e) => {
                 failed += 1;
-                lines.push(format!("- failed for {to}: {e}"));
+                lines.push(format!("- failed for {}: {}", r.to, explain(e)));
             }
         }
     }
     let head = format!(
         "Broadcast to {} of {} online agents:",
-        targets.len() - failed,
-        targets.len()
+        recipients.len() - failed,
+        recipients.len()
     );
     let text = format!("{head}\n{}", lines.join("\n"));
     if failed > 0 { Err(text) } else { Ok(text) }
@@ -382,24 +419,16 @@ fn broadcast(agent: &mut Agent, args: &Args) -> Result<String, String> {
 fn reply(agent: &mut Agent, args: &Args) -> Result<String, String> {
     let id = args.required("msg_id", "the id of the message you answer")?;
     let text = args.text()?;
-    let priority = args.one_of("priority", &PRIORITIES, "normal")?;
-    let original = agent
+    let priority = args.priority()?;
+    let sent = agent
         .bridge
-        .mailbox(agent.name())
-        .find(id)
-        .map_err(|e| format!("reply: {}", explain(&e)))?;
-    let to = Name::new(&original.from)
-        .map_err(|e| format!("reply: cannot answer {id}: its sender {}", explain(&e)))?;
-    let online = agent.bridge.is_online(&to);
-    let msg = agent
-        .bridge
-        .reply(agent.name(), id, &original, text, &priority)
+        .reply(agent.name(), id, text, priority)
         .map_err(|e| format!("reply: {}", explain(&e)))?;
     Ok(format!(
         "Sent {} to {} in reply to {id}.{}",
-        msg.id,
-        msg.to,
-        queued_note(online, &to)
+        sent.message.id,
+        sent.message.to,
+        queued_note(&sent)
     ))
 }
 
@@ -525,15 +554,9 @@ fn register(agent: &mut Agent, args: &Args) -> Result<String, String> {
     Ok(text)
 }
 
-fn send_one(agent: &Agent, draft: Draft) -> Result<Message, String> {
-    agent
-        .bridge
-        .send(agent.name(), draft)
-        .map_err(|e| explain(&e))
-}
-
-fn queued_note(online: bool, to: &Name) -> String {
-    if online {
+fn queued_note(sent: &Sent) -> String {
+    let to = &sent.message.to;
+    if sent.online {
         format!(" {to} is online: the message is in its inbox now.")
     } else {
         format!(

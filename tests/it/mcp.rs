@@ -239,12 +239,18 @@ fn whoami_and_list_agents_return_json() {
     assert_eq!(by_name["calm-owl"]["is_self"], false);
 }
 
-#[test]
-fn send_to_an_offline_agent_queues_and_names_the_id() {
+/// brave-fox's server, initialized, on a bridge where calm-owl has a mailbox but is offline.
+fn fox_and_an_offline_owl() -> (TestEnv, McpClient) {
     let env = TestEnv::new();
     env.cmd(&["register", "calm-owl"]).assert().success();
     let mut c = McpClient::start(&env, "brave-fox");
     c.initialize();
+    (env, c)
+}
+
+#[test]
+fn send_to_an_offline_agent_queues_and_names_the_id() {
+    let (env, mut c) = fox_and_an_offline_owl();
     let r = c.call(
         "send",
         json!({"to": "calm-owl", "text": "see you tomorrow", "type": "task", "priority": "high"}),
@@ -259,6 +265,29 @@ fn send_to_an_offline_agent_queues_and_names_the_id() {
     assert_eq!(m["type"], "task");
     assert_eq!(m["priority"], "high");
     assert_eq!(m["content"]["text"], "see you tomorrow");
+}
+
+#[test]
+fn send_with_require_online_refuses_an_offline_agent_as_the_cli_does() {
+    let (env, mut c) = fox_and_an_offline_owl();
+    let r = c.call(
+        "send",
+        json!({"to": "calm-owl", "text": "now or never", "require_online": true}),
+    );
+    assert!(is_error(&r), "{r}");
+    let t = text(&r);
+    assert!(t.starts_with("send: calm-owl is offline."), "{t}");
+    assert!(t.contains("require_online"), "{t}");
+    assert!(env.files("to-calm-owl/inbox").is_empty());
+    // Online, the same call sends.
+    let mut owl = McpClient::start(&env, "calm-owl");
+    owl.initialize();
+    let r = c.call(
+        "send",
+        json!({"to": "calm-owl", "text": "now", "require_online": true}),
+    );
+    assert!(!is_error(&r), "{r}");
+    assert!(text(&r).contains("calm-owl is online"), "{r}");
 }
 
 #[test]
@@ -285,6 +314,11 @@ fn tool_failures_are_error_results_the_model_can_act_on() {
             "send",
             json!({"to": "calm-owl", "text": "hi", "priority": "asap"}),
             "low, normal",
+        ),
+        (
+            "send",
+            json!({"to": "calm-owl", "text": "hi", "require_online": "yes"}),
+            "must be true or false",
         ),
         (
             "reply",

@@ -2,11 +2,9 @@
 //! and only the reader whose rename succeeds hands it out. Receipts, put-backs, expiry and
 //! quarantine moves live here too.
 
-use std::time::SystemTime;
-
 use super::super::error::{Error, Result};
 use super::super::fsutil::Dir;
-use super::super::message::{Draft, Message};
+use super::super::message::Message;
 use super::super::{Name, clock};
 use super::{BAD, DONE, INBOX, Mailbox, RECEIPTS, file_of, receipt_name};
 
@@ -106,14 +104,10 @@ impl Mailbox {
             Ok(Some(b)) => b,
             Ok(None) => return files.iter().map(|_| Ok(false)).collect(),
             Err(e) => {
-                let why = e.to_string();
-                let inbox = self.bridge.inbox_dir(&self.name);
+                let e = std::sync::Arc::new(e);
                 return files
                     .iter()
-                    .map(|_| {
-                        let e = std::io::Error::other(why.clone());
-                        Err(Error::io("open inbox", &inbox, e))
-                    })
+                    .map(|_| Err(Error::Shared(e.clone())))
                     .collect();
             }
         };
@@ -191,26 +185,4 @@ impl Mailbox {
         }
         Ok(())
     }
-}
-
-/// The notice telling the sender of `m` that it expired unread in `name`'s inbox; none for a
-/// status notice itself (two agents must never bounce notices forever) or an invalid sender.
-pub(super) fn expiry_notice(name: &Name, m: &Message, now: SystemTime) -> Option<Draft> {
-    if m.kind == "status" {
-        return None;
-    }
-    let sender = Name::new(&m.from).ok()?;
-    let ttl = m.ttl().map(|d| humantime::format_duration(d).to_string());
-    let text = format!(
-        "Your message {} to {} expired unread (sent {}, ttl {}, now {}).",
-        m.id,
-        name,
-        m.timestamp,
-        ttl.unwrap_or_default(),
-        clock::format(now),
-    );
-    let mut notice = Draft::new(sender.as_str(), &text);
-    notice.kind = "status".into();
-    notice.reply_to = Some(m.id.clone());
-    Some(notice)
 }

@@ -136,18 +136,6 @@ impl Problem {
     pub fn is_serious(&self) -> bool {
         !matches!(self, Problem::Quarantined { .. })
     }
-
-    /// What to do about it, where we know.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            Problem::Undecryptable { error, .. } => error.hint(),
-            Problem::Oversized { size, .. } => Some(format!(
-                "read it with a larger limit: --max-size {} (or CC2CC_MAX_SIZE)",
-                size.div_ceil(1024).max(1) * 1024
-            )),
-            _ => None,
-        }
-    }
 }
 
 /// Which pending messages a reader wants.

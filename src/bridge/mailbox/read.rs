@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use super::super::error::{Error, Result};
 use super::super::fsutil::{Dir, Unreadable};
 use super::super::message::{self, Draft, Message};
-use super::super::{Bridge, Name, clock, crypto};
+use super::super::{Bridge, Name, clock, crypto, notices};
 use super::claim::Boxes;
 use super::{
     DONE, Envelope, Filter, INBOX, Mailbox, Problem, file_of, is_message_file, remove_if_stale,
@@ -708,9 +708,7 @@ impl Pass {
             return;
         }
         self.claimed_any = true;
-        if let Some(notice) =
-            super::claim::expiry_notice(&self.mailbox.name, &env.message, self.now)
-        {
+        if let Some(notice) = notices::expired(&self.mailbox.name, &env.message, self.now) {
             self.notices.push(notice);
         }
         self.report.expired.push(env.message);

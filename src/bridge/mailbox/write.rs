@@ -16,13 +16,13 @@ impl Bridge {
     /// Builds a message from `draft`, encrypting when asked, and delivers it, keeping the
     /// sender's copy in `to-<from>/sent/`. Returns the message with its text in plain form.
     pub fn send(&self, from: &Name, draft: Draft) -> Result<Message> {
-        self.post(from, draft, None, true)
+        self.post(from, draft, None)
     }
 
     /// As [`Bridge::send`], but the message waits in the recipient's `scheduled/` until `due`.
     /// Its id and timestamp carry `due`, so it sorts, and its ttl counts, from delivery.
     pub fn send_at(&self, from: &Name, draft: Draft, due: SystemTime) -> Result<Message> {
-        self.post(from, draft, Some(due), true)
+        self.post(from, draft, Some(due))
     }
 
     /// Many messages from `from` in one [`Commit`]: each is checked and built on its own (one
@@ -32,8 +32,8 @@ impl Bridge {
         self.commit_drafts(from, drafts, true)
     }
 
-    /// Notices the bridge writes on `from`'s behalf (expiry), committed together, with no
-    /// sender's copy.
+    /// Notices the bridge writes on `from`'s behalf (expiry, rename), committed together, with
+    /// no sender's copy, as they are not something the agent said.
     pub(crate) fn send_notices(&self, from: &Name, drafts: Vec<Draft>) -> Vec<Result<Message>> {
         self.commit_drafts(from, drafts, false)
     }
@@ -71,24 +71,12 @@ impl Bridge {
         outcomes
     }
 
-    /// A notice the bridge writes on an agent's behalf (expiry, rename): no sender's copy, as
-    /// it is not something the agent said.
-    pub(crate) fn send_notice(&self, from: &Name, draft: Draft) -> Result<Message> {
-        self.post(from, draft, None, false)
-    }
-
-    fn post(
-        &self,
-        from: &Name,
-        draft: Draft,
-        due: Option<SystemTime>,
-        keep_copy: bool,
-    ) -> Result<Message> {
+    fn post(&self, from: &Name, draft: Draft, due: Option<SystemTime>) -> Result<Message> {
         let scheduled = due.is_some();
         let (wire, plain) = self.build(from, draft, due)?;
         let to = Name::new(&wire.to)?;
         // A message to oneself (the wake fallback) is already in one's own mailbox.
-        let copy = keep_copy && from != &to;
+        let copy = from != &to;
         self.post_wire(copy.then_some(from), &to, &wire, scheduled)?;
         Ok(plain)
     }

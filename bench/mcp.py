@@ -29,153 +29,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import defaultdict
 from pathlib import Path
 from subprocess import PIPE
 from time import perf_counter_ns
 
-from common import find_binary, new_message, print_table, stage_message, stats, verdict, write_messages
+from common import (PUSH_TIMEOUT_S, BenchError, Server, cpu_seconds, find_binary, new_message, print_table,
+                    proc_status_mb, push_latencies, stage_message, stats, verdict, write_messages)
 
-CHANNEL = "notifications/claude/channel"
-PUSH_TIMEOUT_S = 2.0
 TARGETS = {"initialize_ms": 10, "push_p99_ms": 10, "rss_mb": 5, "idle_cpu_pct": 0.05, "check_inbox_ms": 300}
 NODE = {"initialize_ms": 446, "push_p50_ms": 1913, "push_p99_ms": 2981, "rss_mb": 60, "idle_cpu_pct": 0.7}
-
-
-class BenchError(Exception):
-    pass
-
-
-class Server:
-    """One `serve-mcp` child. A reader thread files responses by id and channel pushes by msg_id."""
-
-    def __init__(self, cc2cc: list[str], name: str, log: Path):
-        with open(log, "ab") as stderr:
-            self.spawned_at = perf_counter_ns()
-            self.proc = subprocess.Popen([*cc2cc, "--as", name, "serve-mcp"], stdin=PIPE, stdout=PIPE, stderr=stderr)
-        self.cond = threading.Condition()
-        self.responses: dict[int, tuple[int, dict]] = {}
-        self.pushes: dict[str, list[int]] = defaultdict(list)  # msg_id -> arrival times
-        self.wakes = 0
-        self.eof = False
-        self.last_id = 0
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def __enter__(self) -> "Server":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(2)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            arrived = perf_counter_ns()
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                print(f"mcp.py: warning: non-JSON line on the server's stdout: {line[:80]!r}", file=sys.stderr)
-                continue
-            with self.cond:
-                if "id" in msg and "method" not in msg:
-                    self.responses[msg["id"]] = (arrived, msg)
-                elif msg.get("method") == CHANNEL:
-                    msg_id = msg.get("params", {}).get("meta", {}).get("msg_id")
-                    if msg_id:
-                        self.pushes[msg_id].append(arrived)
-                    else:
-                        self.wakes += 1
-                self.cond.notify_all()
-        with self.cond:
-            self.eof = True
-            self.cond.notify_all()
-
-    def wait(self, predicate, timeout: float) -> bool:
-        with self.cond:
-            self.cond.wait_for(lambda: predicate() or self.eof, timeout)
-            return predicate()
-
-    def send(self, message: dict) -> None:
-        try:
-            self.proc.stdin.write(json.dumps({"jsonrpc": "2.0", **message}).encode() + b"\n")
-            self.proc.stdin.flush()
-        except BrokenPipeError:
-            raise BenchError(f"the server is gone ({self.exit_status()})") from None
-
-    def exit_status(self) -> str:
-        try:
-            return f"exit code {self.proc.wait(1)}"
-        except subprocess.TimeoutExpired:
-            return "still running"
-
-    def request(self, method: str, params: dict, timeout: float = 10.0) -> tuple[int, dict]:
-        """Send a request; return (arrival time of the response, its result)."""
-        self.last_id += 1
-        rid = self.last_id
-        self.send({"id": rid, "method": method, "params": params})
-        if not self.wait(lambda: rid in self.responses, timeout):
-            raise BenchError(f"{method}: " + (f"the server closed its stdout ({self.exit_status()})" if self.eof
-                                              else f"no response within {timeout:g} s"))
-        arrived, msg = self.responses.pop(rid)
-        if "error" in msg:
-            raise BenchError(f"{method} failed: {msg['error']}")
-        return arrived, msg["result"]
-
-    def initialize(self) -> int:
-        arrived, _ = self.request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
-                                                 "clientInfo": {"name": "cc2cc-bench", "version": "1"}})
-        return arrived
-
-    def first_push(self, msg_id: str) -> int | None:
-        return self.pushes[msg_id][0] if self.wait(lambda: msg_id in self.pushes, PUSH_TIMEOUT_S) else None
-
-    def check_inbox(self, timeout: float) -> tuple[int, str]:
-        """(arrival time, all text content) of one check_inbox call."""
-        arrived, result = self.request("tools/call", {"name": "check_inbox", "arguments": {}}, timeout)
-        return arrived, "\n".join(c.get("text", "") for c in result.get("content", []))
-
-
-def cpu_seconds(pid: int) -> tuple[float, float | None]:
-    """(utime+stime from /proc/PID/stat, summed schedstat run time of all threads or None)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # fields from 3 (state) on
-    ticks = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    try:
-        run_ns = sum(int((task / "schedstat").read_text().split()[0]) for task in Path(f"/proc/{pid}/task").iterdir())
-    except OSError:
-        return ticks, None
-    return ticks, run_ns / 1e9
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise BenchError("no VmRSS in /proc/PID/status")
-
-
-def push_latencies(server: Server, start_and_deliver, count: int) -> tuple[list[int], int]:
-    """Latencies (ns) of `count` sequential pushes, and how many never came within the timeout.
-    start_and_deliver(i) delivers message i and returns (start time, its id)."""
-    samples, missed = [], 0
-    for i in range(count):
-        started, msg_id = start_and_deliver(i)
-        arrived = server.first_push(msg_id)
-        if arrived is None:
-            missed += 1
-        else:
-            samples.append(arrived - started)
-    if not samples:
-        raise BenchError(f"none of {count} messages was pushed within {PUSH_TIMEOUT_S:g} s")
-    return samples, missed
 
 
 def settled_push_count(server: Server, ids: list[str]) -> int:
@@ -223,6 +86,8 @@ def bench(binary: str, work: Path, spawns: int, messages: int, idle_s: float, pe
 
         cli, missed_cli = push_latencies(server, cli_send, messages)
         files, missed_files = push_latencies(server, file_rename, messages)
+        if not cli or not files:
+            raise BenchError(f"none of {messages} messages was pushed within {PUSH_TIMEOUT_S:g} s")
         r["push_cli_ms"], r["push_file_ms"] = stats(cli, 99), stats(files, 99)
         r["missed_pushes"] = missed_cli + missed_files
 
@@ -233,7 +98,7 @@ def bench(binary: str, work: Path, spawns: int, messages: int, idle_s: float, pe
         time.sleep(idle_s)
         ticks1, run1 = cpu_seconds(pid)
         wall_s = (perf_counter_ns() - wall0) / 1e9
-        r["rss_mb"] = rss_mb(pid)
+        r["rss_mb"] = proc_status_mb(pid, "VmRSS")
         r["idle_cpu_pct_ticks"] = (ticks1 - ticks0) / wall_s * 100
         r["idle_cpu_pct"] = r["idle_cpu_pct_ticks"] if run0 is None else (run1 - run0) / wall_s * 100
 

@@ -8,7 +8,9 @@ Steps, all in one run on this machine:
   4. bench/life.py --json        (status, history --limit 20 over 100,000 messages);
   5. bench/relay.py --json       (cross-host latency and throughput through nats-server, against
                                   bare JetStream with the same durability);
-  6. tests/proof/suite.py --json (load, kill -9 faults, bad input; the issue's sizes unless --ci-size).
+  6. bench/backlog.py --json     (100,000 messages pending in one inbox: peek, serve-mcp, send,
+                                  send --batch, broadcast, each beside a floor from the same run);
+  7. tests/proof/suite.py --json (load, kill -9 faults, bad input; the issue's sizes unless --ci-size).
 Then BENCHMARKS.md gets the machine (CPU, cores, memory, kernel, filesystem of the temp dir), the
 date, the git commit, how to reproduce, one table per benchmark with each figure beside its
 target and whether it met it, and the suite's counts. Nothing in it is typed by hand: every
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -233,6 +236,26 @@ def life_section(r: dict | None, error: str) -> list[str]:
     return out + [""]
 
 
+def backlog_section(r: dict | None, error: str) -> list[str]:
+    out = ["## A backlog: messages waiting in one inbox (bench/backlog.py)", ""]
+    if r is None:
+        return out + [f"**Not measured**: {error}", ""]
+    size = r["sizes"]
+    out += [f"{'Quick sizes (--quick): ' if r.get('quick') else ''}{size['pending']:,} messages written as files "
+            "into one agent's inbox, then every measure with them waiting. serve-mcp runs with "
+            "`CC2CC_CHANNEL=hint` (pushes do not claim, so the backlog stays) beside a second server "
+            f"whose inbox is empty, at the same time; idle CPU is taken over {size['idle_s']} s once the server "
+            "wrote nothing for 1 s. Each floor is measured in the same run: the C floors are bench/floor.c (a "
+            "durable write is temp file, fsync, rename, fsync of the folder), and every command is spawned "
+            "by its launcher, which reads its wall time and peak RSS. A push or call that did not come in "
+            "time counts as slower than all others (\"> N ms\").", ""]
+    met_cell = {"ok": "yes", "MISS": "**no**"}
+    symbols = lambda cell: re.sub(r"(\d)x\b", "\\1×", cell.replace("<= ", "≤ ").replace(">= ", "≥ ").replace("->", "→"))
+    out += table(["measure", "value", "floor (same run)", "target", "met"],
+                 [[*map(symbols, row[:4]), met_cell.get(row[4], row[4])] for row in r["rows"]])
+    return out + [""]
+
+
 def relay_section(r: dict | None, error: str) -> list[str]:
     out = ["## Relay: two hosts through NATS JetStream (bench/relay.py)", ""]
     if r is None:
@@ -327,6 +350,7 @@ def main() -> None:
                                    *(["--quick"] if args.quick_mcp else [])], 900)
     life, life_error, _ = json_step([py, "bench/life.py", "--bin", binary, "--json"], 900)
     relay, relay_error, _ = json_step([py, "bench/relay.py", "--bin", binary, "--json"], 900)
+    backlog, backlog_error, _ = json_step([py, "bench/backlog.py", "--bin", binary, "--json"], 900)
     with tempfile.TemporaryDirectory(prefix="cc2cc-report-") as tmp:
         counts = Path(tmp) / "suite.json"
         suite_argv = [py, "tests/proof/suite.py", "--bin", binary, "--json", str(counts),
@@ -337,7 +361,8 @@ def main() -> None:
     suite_error = "" if suite else f"`{shlex.join(suite_argv[1:])}` exited {code} without writing its counts"
     for name, result, error in (("bench/core.py", core, core_error), ("bench/mcp.py", mcp, mcp_error),
                                 ("bench/life.py", life, life_error),
-                                ("bench/relay.py", relay, relay_error)):
+                                ("bench/relay.py", relay, relay_error),
+                                ("bench/backlog.py", backlog, backlog_error)):
         if result is None:
             failed_steps.append(f"{name}: {error}")
     if suite is None or suite["failed"]:
@@ -370,6 +395,7 @@ def main() -> None:
         "#             python3 bench/mcp.py --json" + (" --quick" if args.quick_mcp else ""),
         "#             python3 bench/life.py --json",
         "#             python3 bench/relay.py --json",
+        "#             python3 bench/backlog.py --json",
         f"#             python3 tests/proof/suite.py --json PATH{suite_flag}",
         "```",
         "",
@@ -380,6 +406,7 @@ def main() -> None:
     lines += mcp_section(mcp, mcp_error)
     lines += life_section(life, life_error)
     lines += relay_section(relay, relay_error)
+    lines += backlog_section(backlog, backlog_error)
     lines += suite_section(suite, suite_error, suite_out + suite_err)
     Path(args.output).write_text("\n".join(lines).rstrip() + "\n")
     print(f"report.py: wrote {args.output}" + (f"; {len(failed_steps)} step(s) failed" if failed_steps else ""),

@@ -1136,7 +1136,7 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__send)
-            opts="-t -p -q -h -V --to --type --priority --ttl --require-online --wait --timeout --at --in --bridge --as --json --max-size --quiet --help --version"
+            opts="-t -p -q -h -V --to --batch --type --priority --ttl --require-online --wait --timeout --at --in --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -68,6 +68,7 @@ complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l in -d 'Deliver afte
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l bridge -d 'Bridge directory [env: CC2CC_BRIDGE_DIR, BRIDGE_DIR; default: ~/.cc2cc]' -r -F
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l as -d 'Act as this agent [env: CC2CC_NAME, SELF]' -r
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l max-size -d 'Largest message file to write or read, e.g. 64KiB or 2MiB [env: CC2CC_MAX_SIZE; default: 1MiB]' -r
+complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l batch -d 'Send many: read NDJSON on stdin, one {"to", "text", "type"?, "priority"?, "ttl"?, "reply_to"?} per line, all made durable together; print one id per line. A bad line is named on stderr, the good ones are still sent, and the exit status is 1'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l require-online -d 'Refuse unless the recipient is online, instead of queueing'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -l json -d 'Machine output: one JSON object per line'
 complete -c cc2cc -n "__fish_cc2cc_using_subcommand send" -s q -l quiet -d 'No notes or warnings on stderr (errors still) [env: CC2CC_QUIET]'

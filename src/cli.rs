@@ -176,8 +176,18 @@ pub struct Text {
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// Recipient's name
-    #[arg(long, short = 't', value_name = "NAME")]
-    pub to: String,
+    #[arg(
+        long,
+        short = 't',
+        value_name = "NAME",
+        required_unless_present = "batch"
+    )]
+    pub to: Option<String>,
+    /// Send many: read NDJSON on stdin, one {"to", "text", "type"?, "priority"?, "ttl"?,
+    /// "reply_to"?} per line, all made durable together; print one id per line. A bad line is
+    /// named on stderr, the good ones are still sent, and the exit status is 1
+    #[arg(long, conflicts_with_all = ["to", "text", "wait", "at", "delay", "require_online"])]
+    pub batch: bool,
     #[command(flatten)]
     pub text: Text,
     /// Message type
@@ -435,8 +445,10 @@ help!(
     SEND_HELP,
     "  cc2cc --as alice send --to bob \"build is green\"\n  \
      make 2>&1 | cc2cc send --to bob -\n  \
-     cc2cc send --to bob --wait --timeout 5m \"deploy?\"   # prints the reply; 124 if none",
-    "{id, to, queued} (queued: the recipient was offline); with --wait, the reply as for inbox."
+     cc2cc send --to bob --wait --timeout 5m \"deploy?\"   # prints the reply; 124 if none\n  \
+     jq -c '{to: .owner, text: .summary}' jobs.json | cc2cc send --batch",
+    "{id, to, queued} (queued: the recipient was offline); with --batch, {line, id, to, queued} \
+     per input line sent; with --wait, the reply as for inbox."
 );
 help!(
     REPLY_HELP,
@@ -592,7 +604,7 @@ pub struct Ttl(pub Option<Duration>);
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Wait(pub Option<Duration>);
 
-fn parse_ttl(s: &str) -> Result<Ttl, String> {
+pub fn parse_ttl(s: &str) -> Result<Ttl, String> {
     match s.trim() {
         "0" | "never" => Ok(Ttl(None)),
         s => parse_duration(s).map(|d| Ttl((!d.is_zero()).then_some(d))),

@@ -19,7 +19,30 @@ impl std::fmt::Debug for Key {
     }
 }
 
+/// The first line of a key cache file; a file without it is not ours to trust.
+const CACHE_FORMAT: &str = "cc2cc derived key v1 (scrypt N=16384 r=8 p=1, salt cc2cc-aes)";
+
 impl Key {
+    /// The text of a key cache for `secret`: the format line, a hash naming the secret it was
+    /// derived from, and the key.
+    pub fn cache_text(&self, secret: &str) -> String {
+        format!(
+            "{CACHE_FORMAT}\n{}\n{}\n",
+            secret_hash(secret),
+            hex(&self.0)
+        )
+    }
+
+    /// The key in a cache `text`, if that cache was made from `secret`.
+    pub fn from_cache(text: &str, secret: &str) -> Option<Key> {
+        let mut lines = text.lines();
+        if lines.next()? != CACHE_FORMAT || lines.next()? != secret_hash(secret) {
+            return None;
+        }
+        let key: [u8; 32] = unhex(lines.next()?).ok()?.try_into().ok()?;
+        Some(Key(key))
+    }
+
     /// The slow step (tens of milliseconds by design); callers cache it. The secret is trimmed
     /// as the original's `.trim()` does.
     pub fn derive(secret: &str) -> Key {
@@ -110,6 +133,16 @@ fn open<N: ArrayLength<u8>>(key: &Key, iv: &[u8], sealed: &[u8]) -> Option<Vec<u
         .ok()
 }
 
+/// Names a secret without revealing it: a hash of the trimmed secret, apart from any other use.
+fn secret_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(CACHE_FORMAT.as_bytes());
+    h.update([0]);
+    h.update(js_trim(secret).as_bytes());
+    hex(&h.finalize())
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -127,6 +160,18 @@ fn unhex(s: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_cache_serves_only_the_secret_it_was_made_from() {
+        let key = Key::derive("s3cret");
+        let text = key.cache_text(" s3cret\n");
+        assert!(!text.contains("s3cret"));
+        let back = Key::from_cache(&text, "s3cret").unwrap();
+        assert_eq!(back.0, key.0);
+        assert!(Key::from_cache(&text, "other").is_none());
+        assert!(Key::from_cache(&text.replacen("v1", "v2", 1), "s3cret").is_none());
+        assert!(Key::from_cache("", "s3cret").is_none());
+    }
 
     #[test]
     fn round_trip_and_tamper() {

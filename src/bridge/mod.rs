@@ -204,7 +204,7 @@ impl Bridge {
                         if crypto::js_trim(&text).is_empty() {
                             Secret::Empty
                         } else {
-                            Secret::Key(crypto::Key::derive(&text))
+                            Secret::Key(self.derive_key(&text))
                         }
                     }
                     Err(fsutil::Unreadable::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -223,6 +223,32 @@ impl Bridge {
             Secret::Empty => Err(Error::EmptySecret(path)),
             Secret::Unreadable(e) => Err(Error::Shared(Arc::clone(e))),
         }
+    }
+}
+
+impl Bridge {
+    /// scrypt costs tens of milliseconds by design: every CLI send would pay it. The derived
+    /// key is kept in `secret.key.cache` (0600, as private as the secret itself), named by a
+    /// hash of the secret it came from. A cache that is not ours, not private, or made from
+    /// another secret is ignored and written anew.
+    fn derive_key(&self, secret: &str) -> crypto::Key {
+        const CACHE: &str = "secret.key.cache";
+        let Ok(root) = fsutil::Dir::root(&self.root) else {
+            return crypto::Key::derive(secret);
+        };
+        let trusted = root
+            .stat(CACHE)
+            .is_ok_and(|st| st.st_uid == fsutil::euid() && st.st_mode & 0o077 == 0);
+        if trusted
+            && let Ok(bytes) = root.read(CACHE, 4096)
+            && let Some(key) = crypto::Key::from_cache(&String::from_utf8_lossy(&bytes), secret)
+        {
+            return key;
+        }
+        let key = crypto::Key::derive(secret);
+        // Only a speed-up: a bridge we cannot write to still works.
+        let _ = root.write_atomic(CACHE, key.cache_text(secret).as_bytes(), false);
+        key
     }
 }
 

@@ -33,16 +33,18 @@ impl Bridge {
     /// Sends `draft` from `from`, now or at `options.at`, keeping the sender's copy.
     pub fn send_with(&self, from: &Name, draft: Draft, options: SendOptions) -> Result<Sent> {
         let to = Name::new(&draft.to)?;
-        // Asked before writing: afterwards the recipient has a mailbox, so its name is known.
-        let online = self.is_online(&to);
-        if options.require_online && !online {
+        if options.require_online && !self.is_online(&to) {
             return Err(Error::RecipientOffline(to.to_string()));
         }
+        // Asked before writing: afterwards the recipient has a mailbox, so its name is known.
         let new_name = self.new_name_note(&to);
         let message = match options.at {
             Some(due) => self.send_at(from, draft, due)?,
             None => self.send(from, draft)?,
         };
+        // Asked after the write, off the path to a durable message (it reads the recipient's
+        // lock and heartbeat); the answer is the same unless the recipient came or went.
+        let online = options.require_online || self.is_online(&to);
         Ok(Sent {
             message,
             online,

@@ -1,6 +1,7 @@
 //! One module per subcommand: parse arguments → one library call → print.
 
 mod ack;
+mod batch;
 mod broadcast;
 mod doctor;
 mod forget;

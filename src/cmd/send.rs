@@ -8,7 +8,10 @@ use crate::output::{self, Output};
 
 pub fn run(ctx: &Context, mut args: SendArgs) -> Result<(), CliError> {
     let me = ctx.me()?;
-    let to = Name::new(&args.to)?;
+    if args.batch {
+        return super::batch::run(ctx, &me, &args);
+    }
+    let to = Name::new(args.to.as_deref().unwrap_or_default())?;
     // `--wait 5m TEXT` (the old spelling): two arguments after --wait, so the first is the
     // duration. With one argument it is always the text (`--wait=5m` or --timeout for a limit).
     if let Some(text) = args.old_wait_text.take() {

@@ -4,6 +4,7 @@
 mod support;
 
 mod attacks;
+mod backlog;
 mod badinput;
 mod cli;
 mod compat;

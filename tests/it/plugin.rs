@@ -645,3 +645,45 @@ fn commands_run_by_the_session_act_as_its_agent() {
         .unwrap();
     assert_eq!(json_lines(&out)[0]["name"], "lead");
 }
+
+#[test]
+fn a_backlog_at_start_is_the_oldest_twenty_events_and_one_line_then_new_mail_at_once() {
+    let env = TestEnv::new();
+    let ids: Vec<String> = (0..30)
+        .map(|i| env.send("calm-owl", "brave-fox", &format!("old {i}")))
+        .collect();
+    let monitor = Monitor::start(&env, &[("CC2CC_NAME", "brave-fox")]);
+    monitor.wait_for("the backlog line", |out, _| out.contains("[cc2cc backlog]"));
+    let out = monitor.stdout();
+    let headers: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("[cc2cc message]"))
+        .collect();
+    assert_eq!(headers.len(), 20, "{out}");
+    for (h, id) in headers.iter().zip(&ids) {
+        assert!(h.contains(&format!("msg_id={id}")), "oldest first: {h}");
+    }
+    let backlog: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("[cc2cc backlog]"))
+        .collect();
+    assert_eq!(backlog.len(), 1, "{out}");
+    assert!(
+        backlog[0].contains("10 more messages are waiting") && backlog[0].contains("check_inbox"),
+        "{}",
+        backlog[0]
+    );
+    assert_eq!(env.files("to-brave-fox/inbox").len(), 10);
+    let new = env.send("lucky-lynx", "brave-fox", "new");
+    monitor.event_for(&new);
+    assert_eq!(
+        env.files("to-brave-fox/inbox").len(),
+        10,
+        "the new one was presented"
+    );
+    std::thread::sleep(Duration::from_millis(2500)); // past a safety rescan
+    assert!(
+        !monitor.stdout().contains(&ids[20]),
+        "the announced backlog is left for check_inbox"
+    );
+}

@@ -16,7 +16,7 @@ pub enum ExitCode {
 impl ExitCode {
     /// 130 after Ctrl-C, 143 for SIGTERM and SIGHUP (as documented).
     pub fn of_signal(sig: i32) -> ExitCode {
-        if sig == libc::SIGINT {
+        if sig == signal_hook::consts::SIGINT {
             ExitCode::Interrupted
         } else {
             ExitCode::Terminated

@@ -212,6 +212,8 @@ struct Local {
 impl Local {
     fn at(t: i64) -> Local {
         let tt = t as libc::time_t;
+        // The one call left in libc: rustix has no time-zone conversion, and the C library's
+        // reads the system's zone data as every other program on the machine does.
         // SAFETY: `tm` is plain data and a valid out-pointer; localtime_r is thread-safe.
         let mut tm: libc::tm = unsafe { std::mem::zeroed() };
         let ok = !unsafe { libc::localtime_r(&tt, &mut tm) }.is_null();

@@ -2,10 +2,10 @@
 //! Maildir write (temp file, fsync, rename, fsync directory).
 
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags};
-use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::fs::{self, DirBuilder, File};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::error::{Error, Result};
@@ -371,15 +371,16 @@ impl From<Unreadable> for io::Error {
 /// Reads a regular file of at most `limit` bytes without following a symlink and without
 /// blocking on a FIFO.
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Unreadable> {
-    let f = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| match e.raw_os_error() {
-            Some(libc::ELOOP) => Unreadable::NotAFile("symbolic link"),
-            _ => Unreadable::Io(e),
-        })?;
-    read_limited(f, limit)
+    let fd = rfs::open(
+        path,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| match e {
+        rustix::io::Errno::LOOP => Unreadable::NotAFile("symbolic link"),
+        e => Unreadable::Io(e.into()),
+    })?;
+    read_limited(File::from(fd), limit)
 }
 
 fn read_limited(f: File, limit: u64) -> Result<Vec<u8>, Unreadable> {
@@ -419,8 +420,7 @@ pub fn kind_of(meta: &fs::Metadata) -> &'static str {
 
 /// The effective uid, to tell whether a bridge directory is ours.
 pub fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
 pub fn owner(meta: &fs::Metadata) -> u32 {
@@ -429,28 +429,16 @@ pub fn owner(meta: &fs::Metadata) -> u32 {
 
 /// The host name, so heartbeats can say where an agent runs (lock and pid checks only work there).
 pub fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return String::new();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The filesystem type name when `dir` lives on a network filesystem, where inotify events from
 /// other hosts never arrive.
 pub fn network_filesystem(dir: &Path) -> Option<&'static str> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    let mut st = std::mem::MaybeUninit::<libc::statfs>::uninit();
-    // SAFETY: `c` is NUL-terminated and `st` is a valid out-pointer for statfs.
-    if unsafe { libc::statfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
-        return None;
-    }
-    // SAFETY: statfs returned 0, so it filled `st`.
-    let magic = unsafe { st.assume_init() }.f_type as u64;
+    let magic = rfs::statfs(dir).ok()?.f_type as u64;
     match magic {
         0x6969 => Some("nfs"),
         0x517b => Some("smb"),

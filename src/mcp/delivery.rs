@@ -39,7 +39,9 @@ pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>, Option<Error
     let in_parts: HashSet<String> = agent.parts.values().map(|p| p.file.clone()).collect();
     let reminder = parts_reminder(agent);
     let mailbox = agent.bridge.mailbox(agent.name());
-    let mut pass = match mailbox.pass(&batch, Mode::Peek, &|f| in_parts.contains(f)) {
+    let skip = |f: &str| in_parts.contains(f);
+    let mut pass = match mailbox.pass_recalling(&batch, Mode::Peek, &skip, Some(&mut agent.recall))
+    {
         Ok(pass) => pass,
         Err(e) => return (reminder, Vec::new(), Some(e)),
     };

@@ -14,7 +14,7 @@ mod tools;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::bridge::{Bridge, Error, Message, Name, Presence, Problem};
+use crate::bridge::{Bridge, Error, Message, Name, Presence, Problem, Recall};
 use crate::cli::ServeMcpArgs;
 use crate::context::Context;
 use crate::error::CliError;
@@ -38,6 +38,8 @@ pub struct Agent {
     unclaimed: Vec<(String, Message)>,
     /// Long messages being shown in parts, by id.
     pub parts: HashMap<String, Parts>,
+    /// The inbox listing of the last tool result's pass, for the next one.
+    recall: Recall,
 }
 
 /// A long message shown part by part; claimed when every part was shown.
@@ -104,6 +106,11 @@ impl Agent {
         }
     }
 
+    /// Another inbox now (a rename): the last listing says nothing of it.
+    pub fn forget_listing(&mut self) {
+        self.recall = Recall::default();
+    }
+
     fn start_parts(&mut self, file: String, message: Message) {
         let total = delivery::split(message.text(), delivery::PART_BYTES).len();
         self.parts.insert(
@@ -167,6 +174,7 @@ pub fn run(ctx: Context, args: ServeMcpArgs) -> Result<(), CliError> {
         noted: HashSet::new(),
         unclaimed: Vec::new(),
         parts: HashMap::new(),
+        recall: Recall::default(),
     };
     server::serve(agent, args.poll, line_limit)
 }

@@ -428,6 +428,7 @@ impl<W: Write> Server<W> {
         }
         self.restart_watcher();
         self.arrivals.restart();
+        self.agent.forget_listing();
     }
 
     fn restart_watcher(&mut self) {

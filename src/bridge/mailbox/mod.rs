@@ -15,7 +15,7 @@ use super::fsutil::{Dir, is_not_found};
 use super::message::Message;
 use super::{Bridge, Name, clock, ids};
 
-pub use read::{Mode, Newest, Pass, Report};
+pub use read::{Mode, Newest, Pass, Recall, Report};
 pub use write::{Commit, Outgoing};
 
 pub const INBOX: &str = "inbox";

@@ -105,12 +105,25 @@ impl Ord for Slot {
     }
 }
 
-/// The id of a canonical `msg-<uuidv7>.json` name as a number; None for any other name.
+/// The id of a canonical `msg-<uuidv7>.json` name (lowercase, hyphenated) as a number; None
+/// for any other name. Parsed by hand: it runs once per file of every listing.
 fn v7_key(file: &str) -> Option<u128> {
-    let hex = file.strip_suffix(".json")?.strip_prefix("msg-")?;
-    let u = uuid::Uuid::try_parse(hex).ok()?;
-    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    (u.get_version_num() == 7 && u.hyphenated().encode_lower(&mut buf) == hex).then(|| u.as_u128())
+    let b = file.as_bytes();
+    if b.len() != 45 || !file.starts_with("msg-") || !file.ends_with(".json") || b[18] != b'7' {
+        return None;
+    }
+    let mut key = 0u128;
+    for (i, &c) in b[4..40].iter().enumerate() {
+        let digit = match (i, c) {
+            (8 | 13 | 18 | 23, b'-') => continue,
+            (8 | 13 | 18 | 23, _) => return None,
+            (_, b'0'..=b'9') => c - b'0',
+            (_, b'a'..=b'f') => c - b'a' + 10,
+            _ => return None,
+        };
+        key = key << 4 | u128::from(digit);
+    }
+    Some(key)
 }
 
 /// What changes when a rename touches a folder: its modification and change times.
@@ -137,6 +150,46 @@ fn settled_stamp(dir: &Dir) -> Option<(i64, i64, i64, i64)> {
     (SystemTime::now().duration_since(changed).ok()? > SETTLED).then_some(stamp)
 }
 
+/// The listing of an inbox's last pass, kept by a long-running reader for its next pass: a
+/// listing that ended before the next one starts is all a first listing has to be.
+#[derive(Debug, Default)]
+pub struct Recall {
+    listing: Option<Listing>,
+}
+
+/// The message files of one listing: UUIDv7 keys (16 bytes each), sorted, and the other names.
+#[derive(Debug, Clone, Default)]
+struct Listing {
+    v7: Vec<u128>,
+    other: HashSet<String>,
+}
+
+impl Listing {
+    /// Lists `dir`; with `clean`, temp files of writers that died are removed on the way.
+    fn of(dir: &Dir, skip: &dyn Fn(&str) -> bool, clean: bool) -> std::io::Result<Listing> {
+        let mut listing = Listing::default();
+        dir.each_entry(|file| {
+            if clean && file.starts_with(".tmp-") {
+                remove_if_stale(dir, file);
+            }
+            if is_message_file(file) && !skip(file) {
+                match v7_key(file) {
+                    Some(k) => listing.v7.push(k),
+                    None => drop(listing.other.insert(file.to_owned())),
+                }
+            }
+        })?;
+        listing.v7.sort_unstable();
+        Ok(listing)
+    }
+
+    /// True when every file listed here was in `earlier` too.
+    fn within(&self, earlier: &Listing) -> bool {
+        self.v7.iter().all(|k| earlier.v7.binary_search(k).is_ok())
+            && self.other.iter().all(|f| earlier.other.contains(f))
+    }
+}
+
 /// A place in sending order: the newest message a pass listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Newest(Key);
@@ -153,94 +206,77 @@ struct Order {
 impl Mailbox {
     /// Lists `dir` in sending order. A directory listing is not a snapshot: one taken while a
     /// sender renames messages in can show a message yet miss an older one of the same sender,
-    /// renamed in just before it. Every message renamed in before the first listing ended is
-    /// in a second one, so the second is used and nothing newer than the newest message of the
+    /// renamed in just before it. Every message renamed in before a first listing ended is in
+    /// a second one, so the second is used and nothing newer than the newest message of the
     /// first is handed out; later arrivals wait for the next pass. Each sender's order is kept.
+    /// A folder no rename touched while it was listed needs no second listing. A long-running
+    /// reader's previous listing ([`Recall`]) serves as the first while nothing new arrived.
     fn order(
         &self,
         dir: &Dir,
         quarantine: bool,
         skip: &dyn Fn(&str) -> bool,
         after: Option<&Newest>,
+        mut recall: Option<&mut Recall>,
         problems: &mut Vec<Problem>,
     ) -> Result<Order> {
         let list_error = |e| Error::io("list", dir.path(), e);
-        let settled = settled_stamp(dir);
-        let mut first_v7 = Vec::new();
-        let mut first_other = HashSet::new();
-        dir.each_entry(|file| {
-            if file.starts_with(".tmp-") {
-                remove_if_stale(dir, file);
+        let remembered = recall.as_deref_mut().and_then(|r| r.listing.take());
+        let (mut first, mut recalled, snapshot) = match remembered {
+            Some(listing) => (listing, true, false),
+            None => {
+                let settled = settled_stamp(dir);
+                let listing = Listing::of(dir, skip, true).map_err(list_error)?;
+                // A folder no rename touched while it was listed was listed whole (the
+                // common case of a backlog nobody writes to right now).
+                let snapshot = settled.is_some() && settled == stamp(dir);
+                (listing, false, snapshot)
             }
-            if is_message_file(file) && !skip(file) {
-                match v7_key(file) {
-                    Some(k) => first_v7.push(k),
-                    None => drop(first_other.insert(file.to_owned())),
-                }
-            }
-        })
-        .map_err(list_error)?;
-        // A folder that no rename touched while it was listed was listed whole: one listing
-        // is enough (the common case of a backlog nobody writes to right now).
-        let snapshot = settled.is_some() && settled == stamp(dir);
-        if !snapshot {
-            first_v7.sort_unstable();
-        }
-        let mut horizon: Option<Key> = None;
-        let mut slots = Vec::with_capacity(first_v7.len());
-        let mut unreadable = Vec::new();
-        let listed = if snapshot {
-            Err(())
-        } else {
-            dir.each_entry(|file| {
-                if !is_message_file(file) || skip(file) {
-                    return;
-                }
-                let (slot, seen) = match v7_key(file) {
-                    Some(k) => (
-                        Slot {
-                            key: Key::V7(k),
-                            read: None,
-                        },
-                        first_v7.binary_search(&k).is_ok(),
-                    ),
-                    None => {
-                        unreadable.push(file.to_owned());
-                        return;
-                    }
-                };
-                if seen && horizon.as_ref().is_none_or(|h| slot.key > *h) {
-                    horizon = Some(slot.key.clone());
-                }
-                slots.push(slot);
-            })
-            .map_err(drop)
         };
-        // The second listing failing is no worse than the first being all there is.
-        if listed.is_err() {
-            slots.clear();
-            unreadable.clear();
-            horizon = first_v7.iter().max().map(|k| Key::V7(*k));
-            slots.extend(first_v7.iter().map(|k| Slot {
+        let second = loop {
+            if snapshot {
+                break first.clone();
+            }
+            // The second listing failing is no worse than the first being all there is.
+            let second = Listing::of(dir, skip, false).unwrap_or_else(|_| first.clone());
+            if recalled && !second.within(&first) {
+                // Something arrived since the recalled listing: it needs a horizon of its own.
+                (first, recalled) = (second, false);
+                continue;
+            }
+            break second;
+        };
+        let mut horizon: Option<Key> = second
+            .v7
+            .iter()
+            .rev()
+            .find(|k| first.v7.binary_search(k).is_ok())
+            .map(|k| Key::V7(*k));
+        let mut slots: Vec<Slot> = second
+            .v7
+            .iter()
+            .map(|k| Slot {
                 key: Key::V7(*k),
                 read: None,
-            }));
-            unreadable.extend(first_other.iter().cloned());
-        }
+            })
+            .collect();
         // Files with other names are read now, for their time.
-        for file in unreadable {
-            let Some(m) = self.read(dir, &file, quarantine, problems) else {
+        for file in &second.other {
+            let Some(m) = self.read(dir, file, quarantine, problems) else {
                 continue;
             };
             let (ms, id) = m.sort_key();
             let key = Key::Other { ms, id: id.into() };
-            if first_other.contains(&file) && horizon.as_ref().is_none_or(|h| key > *h) {
+            if first.other.contains(file) && horizon.as_ref().is_none_or(|h| key > *h) {
                 horizon = Some(key.clone());
             }
             slots.push(Slot {
                 key,
-                read: Some(Box::new((file, m))),
+                read: Some(Box::new((file.clone(), m))),
             });
+        }
+        if let Some(recall) = recall {
+            recall.listing = Some(second);
         }
         if let Some(Newest(after)) = after {
             slots.retain(|s| s.key > *after);
@@ -260,6 +296,19 @@ impl Mailbox {
     /// are not even read. Scheduled messages that fell due are delivered first, so they arrive
     /// even when no timer runs. An inbox that cannot be listed is an error, never "no mail".
     pub fn pass(&self, filter: &Filter, mode: Mode, skip: &dyn Fn(&str) -> bool) -> Result<Pass> {
+        self.pass_recalling(filter, mode, skip, None)
+    }
+
+    /// [`Mailbox::pass`] for a reader that passes over the same inbox again and again
+    /// (`check_inbox`): the listing of one pass serves as the first listing of the next, so
+    /// each pass lists the inbox once.
+    pub fn pass_recalling(
+        &self,
+        filter: &Filter,
+        mode: Mode,
+        skip: &dyn Fn(&str) -> bool,
+        recall: Option<&mut Recall>,
+    ) -> Result<Pass> {
         let mut pass = self.pass_over(filter, mode)?;
         if let Some(boxes) = &pass.boxes {
             let now = pass.now;
@@ -269,6 +318,7 @@ impl Mailbox {
                 true,
                 skip,
                 filter.after.as_ref(),
+                recall,
                 &mut pass.report.problems,
             )?;
         }
@@ -372,7 +422,7 @@ impl Mailbox {
             Ok(None) => return (Vec::new(), problems),
             Err(e) => return (Vec::new(), vec![stuck(e)]),
         };
-        let mut order = match self.order(&dir, quarantine, &|_| false, None, &mut problems) {
+        let mut order = match self.order(&dir, quarantine, &|_| false, None, None, &mut problems) {
             Ok(o) => o,
             Err(e) => {
                 problems.push(stuck(e));

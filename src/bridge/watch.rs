@@ -45,6 +45,9 @@ pub struct InboxWatcher {
     /// Set when an event says the watched folder itself went away (its inode may be reused by
     /// the new folder, so the identity alone cannot tell).
     gone: Arc<AtomicBool>,
+    /// Set by any event that can add a file (a rename in, a creation, a closed write, lost
+    /// events), whatever `on_change` makes of it: see [`InboxWatcher::grew`].
+    grew: Arc<AtomicBool>,
 }
 
 impl InboxWatcher {
@@ -86,9 +89,14 @@ impl InboxWatcher {
         let watched = dir.to_path_buf();
         let gone = Arc::new(AtomicBool::new(false));
         let gone_flag = Arc::clone(&gone);
+        let grew = Arc::new(AtomicBool::new(true));
+        let grew_flag = Arc::clone(&grew);
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             if folder_went_away(&event, &watched) {
                 gone_flag.store(true, Ordering::SeqCst);
+            }
+            if may_add_a_file(&event) {
+                grew_flag.store(true, Ordering::SeqCst);
             }
             if let Some(change) = change(&event, &watched, closes) {
                 on_change(change)
@@ -102,6 +110,7 @@ impl InboxWatcher {
                 dir: dir.to_path_buf(),
                 identity,
                 gone,
+                grew,
             }),
             Err(e) if dir.is_dir() => Ok(Self::polling(
                 dir,
@@ -119,6 +128,17 @@ impl InboxWatcher {
             dir: dir.to_path_buf(),
             identity: identity(dir),
             gone: Arc::default(),
+            grew: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
+    /// True when a file may have appeared in the folder since the last call: an event said
+    /// so, or there are no events to say otherwise (polling). False means a listing taken
+    /// before the last call still holds every file there is, less those removed since.
+    pub fn grew(&self) -> bool {
+        match self.mode {
+            Mode::Events => self.grew.swap(false, Ordering::SeqCst),
+            Mode::Polling(..) => true,
         }
     }
 
@@ -137,6 +157,18 @@ impl InboxWatcher {
             Mode::Polling(every, _) => *every,
         }
     }
+}
+
+/// Whether an event can mean a file was added to the folder. Removals and reads cannot.
+fn may_add_a_file(event: &notify::Result<notify::Event>) -> bool {
+    let Ok(event) = event else { return true };
+    !matches!(
+        event.kind,
+        EventKind::Remove(_)
+            | EventKind::Access(AccessKind::Open(_) | AccessKind::Read)
+            | EventKind::Access(AccessKind::Close(AccessMode::Read))
+            | EventKind::Modify(ModifyKind::Name(RenameMode::From))
+    )
 }
 
 /// Whether an event says the watched folder itself was removed or renamed away.

@@ -40,6 +40,10 @@ pub fn deliver(agent: &mut Agent) -> (Option<String>, Vec<Problem>, Option<Error
     let reminder = parts_reminder(agent);
     let mailbox = agent.bridge.mailbox(agent.name());
     let skip = |f: &str| in_parts.contains(f);
+    if !in_parts.is_empty() {
+        // The last listing did not leave these out.
+        agent.list_inbox_again();
+    }
     let mut pass = match mailbox.pass_recalling(&batch, Mode::Peek, &skip, Some(&mut agent.recall))
     {
         Ok(pass) => pass,

@@ -1,13 +1,16 @@
 //! `cc2cc serve-mcp`: the MCP stdio server through which Claude Code uses the bridge.
 //!
-//! `rpc` frames JSON-RPC, `handshake` answers `initialize`, `tools` holds the tool table,
-//! `push` decides what to push as channel notifications, `delivery` hands mail to the model in
-//! tool results, and `server` is the loop that ties them to stdin, stdout, the inbox and signals.
+//! `rpc` frames JSON-RPC, `requests` answers each request (`handshake` for `initialize`,
+//! `tools` for the tool table), `push` shapes channel notifications and `new_mail` decides what
+//! to push, `delivery` hands mail to the model in tool results, and `server` is the event loop
+//! that ties them to stdin, stdout, the inbox, the timers and signals.
 
 mod delivery;
 mod handshake;
 mod log;
+mod new_mail;
 mod push;
+mod requests;
 mod rpc;
 mod server;
 mod tools;
@@ -104,6 +107,11 @@ impl Agent {
                 Err(e) => log::warn(format_args!("cannot mark {} read: {e}", m.id)),
             }
         }
+    }
+
+    /// A file may have arrived since the last listing: the next pass lists again.
+    pub fn list_inbox_again(&mut self) {
+        self.recall.outdated();
     }
 
     /// Another inbox now (a rename): the last listing says nothing of it.

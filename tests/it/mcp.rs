@@ -925,3 +925,35 @@ fn polling_mode_delivers_pushes_too() {
     );
     assert!(c.stderr().contains("polling"), "{}", c.stderr());
 }
+
+#[test]
+fn each_tool_result_carries_what_arrived_since_the_last_even_from_a_careless_writer() {
+    let env = TestEnv::new();
+    let mut c = McpClient::start(&env, "bob");
+    c.initialize();
+    let first = env.send("alice", "bob", "via send");
+    c.push_of(&first); // the server has seen its event
+    assert!(text(&c.call("check_inbox", json!({}))).contains("via send"));
+    assert!(text(&c.call("check_inbox", json!({}))).contains("No pending messages"));
+    // Written in place, without a temp file and rename: no push, but the next result has it.
+    put_message(
+        &env,
+        "bob",
+        "msg-direct-1",
+        "alice",
+        "2026-01-01T00:00:00.000Z",
+        Value::Null,
+    );
+    std::thread::sleep(Duration::from_millis(200)); // for its filesystem event to arrive
+    assert!(text(&c.call("check_inbox", json!({}))).contains("text of msg-direct-1"));
+    let second = env.send("alice", "bob", "piggyback");
+    c.push_of(&second);
+    let r = c.call("whoami", json!({}));
+    assert!(
+        r["content"][1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("piggyback"),
+        "{r}"
+    );
+}

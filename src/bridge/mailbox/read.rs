@@ -5,8 +5,8 @@
 //! UUIDv7 id (the name carries its time), a heap hands out the oldest first without sorting
 //! the rest, and only the files handed out are opened.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashSet};
+use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::time::SystemTime;
 
 use super::super::error::{Error, Result};
@@ -155,6 +155,16 @@ fn settled_stamp(dir: &Dir) -> Option<(i64, i64, i64, i64)> {
 #[derive(Debug, Default)]
 pub struct Recall {
     listing: Option<Listing>,
+    /// Nothing can have been added to the folder since the listing (the reader's watcher
+    /// says so): the listing serves as the next pass's only one.
+    current: bool,
+}
+
+impl Recall {
+    /// A file may have been added since the listing: the next pass lists again.
+    pub fn outdated(&mut self) {
+        self.current = false;
+    }
 }
 
 /// The message files of one listing: UUIDv7 keys (16 bytes each), sorted, and the other names.
@@ -183,10 +193,14 @@ impl Listing {
         Ok(listing)
     }
 
-    /// True when every file listed here was in `earlier` too.
+    /// True when every file listed here was in `earlier` too (one walk of two sorted lists).
     fn within(&self, earlier: &Listing) -> bool {
-        self.v7.iter().all(|k| earlier.v7.binary_search(k).is_ok())
-            && self.other.iter().all(|f| earlier.other.contains(f))
+        let mut theirs = earlier.v7.iter().peekable();
+        let v7 = self.v7.iter().all(|k| {
+            while theirs.next_if(|e| *e < k).is_some() {}
+            theirs.next_if_eq(&k).is_some()
+        });
+        v7 && self.other.iter().all(|f| earlier.other.contains(f))
     }
 }
 
@@ -194,13 +208,45 @@ impl Listing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Newest(Key);
 
-/// The message files of a folder, oldest first, handed out lazily.
+/// The message files of a folder, oldest first, handed out lazily: the UUIDv7-named ones from
+/// their sorted keys (nothing more is built for them), merged with the few read for their time.
+#[derive(Debug, Default)]
 struct Order {
-    heap: BinaryHeap<Reverse<Slot>>,
+    v7: Vec<u128>,
+    next_v7: usize,
+    /// Sorted newest first, so the oldest pops off the end.
+    other: Vec<Slot>,
     /// Listed past the horizon: they wait for the next pass.
     later: usize,
     /// The newest message listed within the horizon.
     newest: Option<Key>,
+}
+
+impl Order {
+    fn new(v7: Vec<u128>, mut other: Vec<Slot>) -> Order {
+        other.sort_unstable_by(|a, b| b.cmp(a));
+        Order {
+            v7,
+            other,
+            ..Order::default()
+        }
+    }
+
+    fn pop(&mut self) -> Option<Slot> {
+        let v7 = self.v7.get(self.next_v7).map(|k| Key::V7(*k));
+        match (v7, self.other.last()) {
+            (Some(k), Some(o)) if o.key < k => self.other.pop(),
+            (Some(key), _) => {
+                self.next_v7 += 1;
+                Some(Slot { key, read: None })
+            }
+            (None, _) => self.other.pop(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.v7.len() - self.next_v7 + self.other.len()
+    }
 }
 
 impl Mailbox {
@@ -221,8 +267,11 @@ impl Mailbox {
         problems: &mut Vec<Problem>,
     ) -> Result<Order> {
         let list_error = |e| Error::io("list", dir.path(), e);
+        let current = recall.as_ref().is_some_and(|r| r.current);
         let remembered = recall.as_deref_mut().and_then(|r| r.listing.take());
         let (mut first, mut recalled, snapshot) = match remembered {
+            // Nothing added since: what is gone from the listing is passed over when read.
+            Some(listing) if current => (listing, true, true),
             Some(listing) => (listing, true, false),
             None => {
                 let settled = settled_stamp(dir);
@@ -252,15 +301,8 @@ impl Mailbox {
             .rev()
             .find(|k| first.v7.binary_search(k).is_ok())
             .map(|k| Key::V7(*k));
-        let mut slots: Vec<Slot> = second
-            .v7
-            .iter()
-            .map(|k| Slot {
-                key: Key::V7(*k),
-                read: None,
-            })
-            .collect();
         // Files with other names are read now, for their time.
+        let mut other = Vec::new();
         for file in &second.other {
             let Some(m) = self.read(dir, file, quarantine, problems) else {
                 continue;
@@ -270,23 +312,34 @@ impl Mailbox {
             if first.other.contains(file) && horizon.as_ref().is_none_or(|h| key > *h) {
                 horizon = Some(key.clone());
             }
-            slots.push(Slot {
+            other.push(Slot {
                 key,
                 read: Some(Box::new((file.clone(), m))),
             });
         }
-        if let Some(recall) = recall {
-            recall.listing = Some(second);
-        }
+        let mut v7 = match recall {
+            Some(recall) => {
+                let v7 = second.v7.clone();
+                recall.listing = Some(second);
+                recall.current = true;
+                v7
+            }
+            None => second.v7,
+        };
+        // Within the horizon, and after `after`: both cuts of a sorted list.
+        let listed = v7.len() + other.len();
+        let within = |k: &Key| horizon.as_ref().is_some_and(|h| k <= h);
+        v7.truncate(v7.partition_point(|k| within(&Key::V7(*k))));
+        other.retain(|s| within(&s.key));
+        let later = listed - v7.len() - other.len();
         if let Some(Newest(after)) = after {
-            slots.retain(|s| s.key > *after);
+            v7.drain(..v7.partition_point(|k| Key::V7(*k) <= *after));
+            other.retain(|s| s.key > *after);
         }
-        let before = slots.len();
-        slots.retain(|s| horizon.as_ref().is_some_and(|h| s.key <= *h));
         Ok(Order {
-            later: before - slots.len(),
-            heap: BinaryHeap::from(slots.into_iter().map(Reverse).collect::<Vec<_>>()),
+            later,
             newest: horizon,
+            ..Order::new(v7, other)
         })
     }
 
@@ -334,11 +387,7 @@ impl Mailbox {
             mode,
             now,
             boxes: None,
-            order: Order {
-                heap: BinaryHeap::new(),
-                later: 0,
-                newest: None,
-            },
+            order: Order::default(),
             passed_over: 0,
             handed: 0,
             bytes: 0,
@@ -360,28 +409,25 @@ impl Mailbox {
         let Some(boxes) = &pass.boxes else {
             return Ok(pass);
         };
-        let mut slots = Vec::with_capacity(files.len());
+        let mut v7 = Vec::new();
+        let mut other = Vec::new();
         for file in files.iter().filter(|f| is_message_file(f)) {
-            let slot = match v7_key(file) {
-                Some(k) => Slot {
-                    key: Key::V7(k),
-                    read: None,
-                },
-                None => {
-                    let problems = &mut pass.report.problems;
-                    let Some(m) = self.read(&boxes.inbox, file, true, problems) else {
-                        continue;
-                    };
-                    let (ms, id) = m.sort_key();
-                    Slot {
-                        key: Key::Other { ms, id: id.into() },
-                        read: Some(Box::new((file.clone(), m))),
-                    }
-                }
+            if let Some(k) = v7_key(file) {
+                v7.push(k);
+                continue;
+            }
+            let problems = &mut pass.report.problems;
+            let Some(m) = self.read(&boxes.inbox, file, true, problems) else {
+                continue;
             };
-            slots.push(Reverse(slot));
+            let (ms, id) = m.sort_key();
+            other.push(Slot {
+                key: Key::Other { ms, id: id.into() },
+                read: Some(Box::new((file.clone(), m))),
+            });
         }
-        pass.order.heap = BinaryHeap::from(slots);
+        v7.sort_unstable();
+        pass.order = Order::new(v7, other);
         Ok(pass)
     }
 
@@ -431,7 +477,7 @@ impl Mailbox {
         };
         let mut found = Vec::new();
         while found.len() < limit
-            && let Some(Reverse(slot)) = order.heap.pop()
+            && let Some(slot) = order.pop()
         {
             if let Some(env) = self.load(&dir, slot, quarantine, &mut problems) {
                 found.push(env);
@@ -649,7 +695,7 @@ impl Iterator for Pass {
 
     fn next(&mut self) -> Option<Envelope> {
         while !self.stopped && self.filter.limit.is_none_or(|n| self.handed < n) {
-            let Reverse(slot) = self.order.heap.pop()?;
+            let slot = self.order.pop()?;
             let boxes = self.boxes.as_ref()?;
             let mailbox = &self.mailbox;
             let Some(env) = mailbox.load(&boxes.inbox, slot, true, &mut self.report.problems)
@@ -735,7 +781,7 @@ impl Pass {
     /// How many messages wait in the inbox besides those handed out so far: not reached yet,
     /// passed over, or arrived during the listing. Counted, never listed again.
     pub fn remaining(&self) -> usize {
-        self.order.heap.len() + self.order.later + self.passed_over
+        self.order.len() + self.order.later + self.passed_over
     }
 
     /// The newest message the listing found (within its horizon): a later pass can start
@@ -828,5 +874,38 @@ mod tests {
             id: "msg-0".into(),
         };
         assert!(mixed < keys[0]);
+    }
+
+    #[test]
+    fn an_order_merges_named_keys_with_files_read_for_their_time() {
+        let v7 = |ms: u128, tail: u128| (ms << 80) | (7 << 76) | tail;
+        let other = |ms: u64, id: &str| Slot {
+            key: Key::Other { ms, id: id.into() },
+            read: None,
+        };
+        let mut order = Order::new(
+            vec![v7(10, 1), v7(20, 1), v7(30, 1)],
+            vec![other(25, "msg-b"), other(5, "msg-a"), other(40, "msg-c")],
+        );
+        assert_eq!(order.len(), 6);
+        let ms: Vec<u64> = std::iter::from_fn(|| order.pop())
+            .map(|s| s.key.ms())
+            .collect();
+        assert_eq!(ms, [5, 10, 20, 25, 30, 40]);
+        assert_eq!(order.len(), 0);
+    }
+
+    #[test]
+    fn a_listing_is_within_an_earlier_one_only_when_it_adds_nothing() {
+        let listing = |v7: &[u128], other: &[&str]| Listing {
+            v7: v7.to_vec(),
+            other: other.iter().map(|s| s.to_string()).collect(),
+        };
+        let earlier = listing(&[1, 3, 5, 7], &["a.json"]);
+        assert!(listing(&[3, 7], &[]).within(&earlier));
+        assert!(listing(&[], &["a.json"]).within(&earlier));
+        assert!(!listing(&[3, 4], &[]).within(&earlier));
+        assert!(!listing(&[9], &[]).within(&earlier));
+        assert!(!listing(&[1], &["b.json"]).within(&earlier));
     }
 }

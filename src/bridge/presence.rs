@@ -205,6 +205,11 @@ impl Bridge {
 
     /// Every known agent: those with a heartbeat, a lock or a mailbox, sorted by name.
     pub fn agents(&self) -> Vec<AgentInfo> {
+        self.known_names().iter().map(|n| self.agent(n)).collect()
+    }
+
+    /// Every name the bridge knows: a mailbox, a heartbeat or a lock. Nothing is probed.
+    pub fn known_names(&self) -> Vec<Name> {
         let mut names = self.mailboxes();
         let status = self.dir(&["status"], false).and_then(|d| {
             d.entries()
@@ -222,7 +227,7 @@ impl Bridge {
         }
         names.sort();
         names.dedup();
-        names.iter().map(|n| self.agent(n)).collect()
+        names
     }
 
     pub fn online_names(&self) -> Vec<Name> {

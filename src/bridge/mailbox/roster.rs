@@ -45,12 +45,14 @@ impl Bridge {
         names
     }
 
-    /// Recipients of a broadcast from `from`: every online agent, or every known one.
+    /// Recipients of a broadcast from `from`: every online agent, or every known one (then
+    /// without probing anyone's presence).
     pub fn broadcast_targets(&self, from: &Name, include_offline: bool) -> Vec<Name> {
-        self.agents()
-            .into_iter()
-            .filter(|a| a.name != *from && (include_offline || a.online))
-            .map(|a| a.name)
-            .collect()
+        let mut names = self.known_names();
+        names.retain(|n| n != from);
+        if !include_offline {
+            names.retain(|n| self.is_online(n));
+        }
+        names
     }
 }

@@ -4,9 +4,8 @@
 
 use serde_json::Value;
 use std::io::{self, Write};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::bridge::arrivals::Arrivals;
@@ -37,7 +36,7 @@ pub enum Event {
     Frame(Frame),
     StdinClosed,
     StdinFailed(io::Error),
-    Inbox(Change),
+    InboxChanged,
     Signal(i32),
 }
 
@@ -61,8 +60,9 @@ pub struct Server<W: Write> {
     pub(super) woken: bool,
     /// Which inbox files to push next.
     pub(super) arrivals: Arrivals,
-    /// Set by the watcher when the queue was full and an event was dropped: look again.
-    pub(super) lost_events: Arc<AtomicBool>,
+    /// What the watcher saw, kept here rather than in the bounded event queue, so a burst of
+    /// arrivals loses no name (the queue only carries a wake-up).
+    pub(super) changes: Arc<Mutex<Vec<Change>>>,
     pub(super) stdout_closed: bool,
     /// Delivers scheduled messages and recurring schedules as they fall due.
     pub(super) ticker: Ticker,
@@ -74,8 +74,8 @@ pub fn serve(agent: Agent, poll: Option<Duration>, line_limit: usize) -> Result<
     let (tx, rx) = mpsc::sync_channel(QUEUE);
     let signals = forward_signals(tx.clone())?;
     read_stdin(tx.clone(), line_limit);
-    let lost_events = Arc::new(AtomicBool::new(false));
-    let watcher = start_watcher(&agent, poll, &tx, &lost_events);
+    let changes = Arc::default();
+    let watcher = start_watcher(&agent, poll, &tx, &changes);
     let mut server = Server {
         agent,
         out: io::stdout().lock(),
@@ -87,7 +87,7 @@ pub fn serve(agent: Agent, poll: Option<Duration>, line_limit: usize) -> Result<
         initialized_at: None,
         woken: false,
         arrivals: Arrivals::default(),
-        lost_events,
+        changes,
         stdout_closed: false,
         ticker: Ticker::default(),
     };
@@ -170,9 +170,7 @@ impl<W: Write> Server<W> {
                 }
                 self.agent.note(&ticked.problems, &[]);
             }
-            if self.lost_events.swap(false, Ordering::SeqCst) {
-                self.arrivals.rescan();
-            }
+            self.take_changes();
             if self.initialized && self.arrivals.due() {
                 self.push_new_mail();
             }
@@ -205,7 +203,7 @@ impl<W: Write> Server<W> {
                 log::error(format_args!("cannot read standard input: {e}"));
                 return Some(Stop::StdinFailed);
             }
-            Event::Inbox(change) => self.arrivals.note(change),
+            Event::InboxChanged => self.take_changes(),
             Event::Signal(sig) => return Some(Stop::Signal(sig)),
         }
         None
@@ -223,8 +221,16 @@ impl<W: Write> Server<W> {
         self.agent.forget_listing();
     }
 
+    /// Hands what the watcher saw to [`Arrivals`].
+    fn take_changes(&mut self) {
+        let changes = std::mem::take(&mut *self.changes.lock().unwrap_or_else(|p| p.into_inner()));
+        for change in changes {
+            self.arrivals.note(change);
+        }
+    }
+
     pub(super) fn restart_watcher(&mut self) {
-        self.watcher = start_watcher(&self.agent, self.poll, &self.events, &self.lost_events);
+        self.watcher = start_watcher(&self.agent, self.poll, &self.events, &self.changes);
     }
 
     /// Writes one JSON-RPC message as one line. False once stdout is gone (the client left).
@@ -250,17 +256,18 @@ fn start_watcher(
     agent: &Agent,
     poll: Option<Duration>,
     tx: &SyncSender<Event>,
-    lost: &Arc<AtomicBool>,
+    changes: &Arc<Mutex<Vec<Change>>>,
 ) -> InboxWatcher {
     let dir = agent.bridge.inbox_dir(agent.name());
-    // A full queue means the loop is busy: the event is dropped, and the flag makes the loop
-    // look at the whole inbox once it gets there.
+    // A full queue means the loop is busy and has a wake-up coming: it finds the change then.
     let on_change = |tx: SyncSender<Event>| {
-        let lost = Arc::clone(lost);
+        let changes = Arc::clone(changes);
         move |change| {
-            if tx.try_send(Event::Inbox(change)).is_err() {
-                lost.store(true, Ordering::SeqCst);
-            }
+            changes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(change);
+            let _ = tx.try_send(Event::InboxChanged);
         }
     };
     let watcher = InboxWatcher::start(&dir, poll, on_change(tx.clone())).unwrap_or_else(|e| {

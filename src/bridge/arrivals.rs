@@ -53,11 +53,6 @@ impl Arrivals {
         }
     }
 
-    /// Looks at the whole inbox again on the next pass (events were lost).
-    pub fn rescan(&mut self) {
-        self.rescan = true;
-    }
-
     /// Starts over, as for a new inbox (the agent was renamed).
     pub fn restart(&mut self) {
         *self = Arrivals::default();
@@ -66,13 +61,9 @@ impl Arrivals {
     /// The safety timer: a whole pass when the inbox changed since the last one. Costs one
     /// `stat` when nothing happened.
     pub fn check(&mut self, mailbox: &Mailbox) {
-        if self.stamp() != stamp_of(mailbox) {
+        if self.stamp != stamp_of(mailbox) {
             self.rescan = true;
         }
-    }
-
-    fn stamp(&self) -> Option<(i64, i64, u64)> {
-        self.stamp
     }
 
     /// True when a pass is due.

@@ -2,8 +2,8 @@
 //! pass a caller drives one message at a time.
 //!
 //! Cost follows what is read, not what waits: a listing keeps 16 bytes per message named by a
-//! UUIDv7 id (the name carries its time), a heap hands out the oldest first without sorting
-//! the rest, and only the files handed out are opened.
+//! UUIDv7 id (the name carries its time, so the sorted keys are the order), and only the files
+//! handed out are opened.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;

@@ -111,17 +111,7 @@ impl Dir {
     /// Reads the regular file `name` of at most `limit` bytes, never through a link and never
     /// blocking on a FIFO.
     pub fn read(&self, name: &str, limit: u64) -> Result<Vec<u8>, Unreadable> {
-        let fd = rfs::openat(
-            &self.fd,
-            name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| match e {
-            rustix::io::Errno::LOOP => Unreadable::NotAFile("symbolic link"),
-            e => Unreadable::Io(e.into()),
-        })?;
-        read_limited(File::from(fd), limit)
+        read_no_follow(self.fd.as_fd(), name, limit)
     }
 
     /// Writes `bytes` to `name` so that readers see either nothing or the whole file (temp
@@ -371,7 +361,17 @@ impl From<Unreadable> for io::Error {
 /// Reads a regular file of at most `limit` bytes without following a symlink and without
 /// blocking on a FIFO.
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Unreadable> {
-    let fd = rfs::open(
+    read_no_follow(rfs::CWD, path, limit)
+}
+
+/// [`read_regular`] of `path` relative to the folder `dir`.
+fn read_no_follow(
+    dir: BorrowedFd<'_>,
+    path: impl rustix::path::Arg,
+    limit: u64,
+) -> Result<Vec<u8>, Unreadable> {
+    let fd = rfs::openat(
+        dir,
         path,
         OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
         Mode::empty(),

@@ -15,10 +15,10 @@ use super::error::Result;
 use super::mailbox::{Mailbox, Mode, Newest, Pass};
 use super::watch::Change;
 
-/// Messages the first pass presents; the rest of a backlog is announced in one line.
+/// Messages the first pass presents; the rest of a backlog is announced in one line. A later
+/// whole-inbox pass has no such bound: what it finds arrived after the start (its events were
+/// lost), and the events it stands in for would have brought every one.
 pub const FIRST_PASS: usize = 20;
-/// Messages one later whole-inbox pass presents (events bring the rest one by one).
-const LATER_PASS: usize = 50;
 
 /// What kind of pass [`Arrivals::pass`] made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +84,7 @@ impl Arrivals {
             // Taken before the listing: a change during it makes the next check look again.
             let stamp = stamp_of(mailbox);
             let filter = Filter {
-                limit: Some(if first { FIRST_PASS } else { LATER_PASS }),
+                limit: first.then_some(FIRST_PASS),
                 after: self.backlog_end.clone(),
                 ..Filter::default()
             };

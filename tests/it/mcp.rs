@@ -957,3 +957,23 @@ fn each_tool_result_carries_what_arrived_since_the_last_even_from_a_careless_wri
         "{r}"
     );
 }
+
+#[test]
+fn a_rescan_pushes_everything_that_arrived_unseen_in_order() {
+    let env = TestEnv::new();
+    // Polling: no events, so only rescans find new mail.
+    let mut c = McpClient::start_with(&env, Some("brave-fox"), &["--poll", "50ms"]);
+    c.initialize();
+    std::thread::sleep(Duration::from_millis(200)); // the first pass found nothing
+    let ids: Vec<String> = (0..80).map(|i| format!("msg-late-{i:03}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        let ts = format!("2026-06-01T00:00:{:02}.000Z", i % 60);
+        let ts = if i < 60 {
+            ts
+        } else {
+            format!("2026-06-01T00:01:{:02}.000Z", i - 60)
+        };
+        put_message(&env, "brave-fox", id, "calm-owl", &ts, Value::Null);
+    }
+    assert_eq!(c.pushes_until(&ids[79]), ids, "all 80, oldest first");
+}

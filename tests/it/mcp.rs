@@ -973,7 +973,15 @@ fn a_rescan_pushes_everything_that_arrived_unseen_in_order() {
         } else {
             format!("2026-06-01T00:01:{:02}.000Z", i - 60)
         };
-        put_message(&env, "brave-fox", id, "calm-owl", &ts, Value::Null);
+        // Written elsewhere and renamed in whole, as writers do (a rescan could catch a file
+        // written in place half done, and move it to bad/).
+        put_message(&env, "staging", id, "calm-owl", &ts, Value::Null);
+        let file = format!("{id}.json");
+        std::fs::rename(
+            env.path(&format!("to-staging/inbox/{file}")),
+            env.path(&format!("to-brave-fox/inbox/{file}")),
+        )
+        .unwrap();
     }
     assert_eq!(c.pushes_until(&ids[79]), ids, "all 80, oldest first");
 }

@@ -31,9 +31,7 @@ pub use error::{Error, Result};
 pub use history::{Direction, Entry, HistoryQuery, Pruned};
 pub use identity::Renamed;
 pub use life::{State, Status};
-pub use mailbox::{
-    Commit, Envelope, Filter, Mailbox, Mode, Outgoing, Pass, Problem, Recall, Report,
-};
+pub use mailbox::{Envelope, Filter, Mailbox, Mode, Pass, Problem, Recall, Report};
 pub use message::{Draft, Kind, Message, Priority};
 pub use presence::{AgentInfo, Presence};
 pub use remote::{Finished, Receipt, RemoteAgent};

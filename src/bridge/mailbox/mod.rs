@@ -16,7 +16,6 @@ use super::message::Message;
 use super::{Bridge, Name, clock, ids};
 
 pub use read::{Mode, Newest, Pass, Recall, Report};
-pub use write::{Commit, Outgoing};
 
 pub const INBOX: &str = "inbox";
 pub const DONE: &str = "done";

@@ -80,11 +80,9 @@ struct Slot {
 }
 
 impl Slot {
+    /// The file of a slot whose name was its key.
     fn file(&self) -> String {
-        match &self.read {
-            Some(r) => r.0.clone(),
-            None => format!("{}.json", self.key.id()),
-        }
+        format!("{}.json", self.key.id())
     }
 }
 

@@ -54,7 +54,6 @@ impl Bridge {
                     copy_for: (keep_copy && from != &to).then(|| from.clone()),
                     to,
                     message: wire,
-                    scheduled: false,
                 })?;
                 Ok(plain)
             });
@@ -219,20 +218,18 @@ impl Mailbox {
 
 /// One message of a [`Commit`], in its wire form.
 #[derive(Debug)]
-pub struct Outgoing {
-    pub to: Name,
-    pub message: Message,
+struct Outgoing {
+    to: Name,
+    message: Message,
     /// Whose `sent/` keeps a copy.
-    pub copy_for: Option<Name>,
-    /// Into `scheduled/` instead of the inbox.
-    pub scheduled: bool,
+    copy_for: Option<Name>,
 }
 
 /// Many messages made durable together, the Maildir way at the scale of a batch: every temp
 /// file is written, one filesystem sync makes them all durable, every one is renamed into
 /// place, and one more sync makes the renames durable. Two syncs in all instead of two per
 /// message: `send --batch`, `broadcast` and the expiry notices of a pass use it.
-pub struct Commit<'b> {
+struct Commit<'b> {
     bridge: &'b Bridge,
     folders: HashMap<(Name, &'static str), Dir>,
     /// Per message: its final file name, and the (folder key, temp name) of each of its files.
@@ -245,7 +242,7 @@ struct Staged {
 }
 
 impl<'b> Commit<'b> {
-    pub fn new(bridge: &'b Bridge) -> Commit<'b> {
+    fn new(bridge: &'b Bridge) -> Commit<'b> {
         Commit {
             bridge,
             folders: HashMap::new(),
@@ -255,11 +252,10 @@ impl<'b> Commit<'b> {
 
     /// Writes `out`'s temp files (not durable yet). An error leaves nothing of it behind and
     /// is this message's alone.
-    pub fn add(&mut self, out: Outgoing) -> Result<()> {
+    fn add(&mut self, out: Outgoing) -> Result<()> {
         let json = self.bridge.wire_json(&out.message)?;
         let file = format!("{}.json", out.message.id);
-        let target = if out.scheduled { SCHEDULED } else { INBOX };
-        let mut places = vec![(out.to.clone(), target)];
+        let mut places = vec![(out.to.clone(), INBOX)];
         if let Some(me) = out.copy_for {
             places.push((me, SENT));
         }
@@ -288,10 +284,6 @@ impl<'b> Commit<'b> {
             let mailbox = self.bridge.mailbox(name);
             let dir = match *sub {
                 INBOX => mailbox.inbox_for_writing()?,
-                SCHEDULED => {
-                    mailbox.ensure()?;
-                    mailbox.folder(SCHEDULED, true)?
-                }
                 other => mailbox.folder(other, true)?,
             };
             self.folders.insert(key.clone(), dir);
@@ -302,7 +294,7 @@ impl<'b> Commit<'b> {
     /// Makes every added message durable and visible; one result per [`Commit::add`] that
     /// succeeded, in order. A message whose delivery cannot be renamed into place is taken
     /// back whole (its copy too).
-    pub fn finish(self) -> Vec<Result<()>> {
+    fn finish(self) -> Vec<Result<()>> {
         if self.staged.is_empty() {
             return Vec::new();
         }

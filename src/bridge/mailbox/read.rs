@@ -166,7 +166,7 @@ impl Recall {
 }
 
 /// The message files of one listing: UUIDv7 keys (16 bytes each), sorted, and the other names.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct Listing {
     v7: Vec<u128>,
     other: HashSet<String>,
@@ -180,15 +180,29 @@ impl Listing {
             if clean && file.starts_with(".tmp-") {
                 remove_if_stale(dir, file);
             }
-            if is_message_file(file) && !skip(file) {
-                match v7_key(file) {
-                    Some(k) => listing.v7.push(k),
-                    None => drop(listing.other.insert(file.to_owned())),
-                }
+            if !skip(file) {
+                listing.add(file);
             }
         })?;
         listing.v7.sort_unstable();
         Ok(listing)
+    }
+
+    /// The message files among `files` (named by events), as a listing would hold them.
+    fn named(files: &[String]) -> Listing {
+        let mut listing = Listing::default();
+        files.iter().for_each(|f| listing.add(f));
+        listing.v7.sort_unstable();
+        listing
+    }
+
+    fn add(&mut self, file: &str) {
+        if is_message_file(file) {
+            match v7_key(file) {
+                Some(k) => self.v7.push(k),
+                None => drop(self.other.insert(file.to_owned())),
+            }
+        }
     }
 
     /// True when every file listed here was in `earlier` too (one walk of two sorted lists).
@@ -280,49 +294,51 @@ impl Mailbox {
                 (listing, false, snapshot)
             }
         };
-        let second = loop {
-            if snapshot {
-                break first.clone();
+        // The listing handed out from, and the earlier one its horizon comes from (none when
+        // one listing is all there is: then everything in it is within the horizon).
+        let (listing, earlier) = if snapshot {
+            (first, None)
+        } else {
+            loop {
+                // The second listing failing is no worse than the first being all there is.
+                let Ok(second) = Listing::of(dir, skip, false) else {
+                    break (first, None);
+                };
+                if recalled && !second.within(&first) {
+                    // Something arrived since the recalled listing: it needs a horizon of its
+                    // own.
+                    (first, recalled) = (second, false);
+                    continue;
+                }
+                break (second, Some(first));
             }
-            // The second listing failing is no worse than the first being all there is.
-            let second = Listing::of(dir, skip, false).unwrap_or_else(|_| first.clone());
-            if recalled && !second.within(&first) {
-                // Something arrived since the recalled listing: it needs a horizon of its own.
-                (first, recalled) = (second, false);
-                continue;
-            }
-            break second;
         };
-        let mut horizon: Option<Key> = second
+        let mut horizon: Option<Key> = listing
             .v7
             .iter()
             .rev()
-            .find(|k| first.v7.binary_search(k).is_ok())
+            .find(|k| {
+                earlier
+                    .as_ref()
+                    .is_none_or(|e| e.v7.binary_search(k).is_ok())
+            })
             .map(|k| Key::V7(*k));
-        // Files with other names are read now, for their time.
-        let mut other = Vec::new();
-        for file in &second.other {
-            let Some(m) = self.read(dir, file, quarantine, problems) else {
-                continue;
-            };
-            let (ms, id) = m.sort_key();
-            let key = Key::Other { ms, id: id.into() };
-            if first.other.contains(file) && horizon.as_ref().is_none_or(|h| key > *h) {
-                horizon = Some(key.clone());
+        let mut other = self.read_for_time(dir, &listing.other, quarantine, problems);
+        let seen = |file: &str| earlier.as_ref().is_none_or(|e| e.other.contains(file));
+        for slot in &other {
+            let file = slot.read.as_ref().map_or("", |r| r.0.as_str());
+            if seen(file) && horizon.as_ref().is_none_or(|h| slot.key > *h) {
+                horizon = Some(slot.key.clone());
             }
-            other.push(Slot {
-                key,
-                read: Some(Box::new((file.clone(), m))),
-            });
         }
         let mut v7 = match recall {
             Some(recall) => {
-                let v7 = second.v7.clone();
-                recall.listing = Some(second);
+                let v7 = listing.v7.clone();
+                recall.listing = Some(listing);
                 recall.current = true;
                 v7
             }
-            None => second.v7,
+            None => listing.v7,
         };
         // Within the horizon, and after `after`: both cuts of a sorted list.
         let listed = v7.len() + other.len();
@@ -407,26 +423,37 @@ impl Mailbox {
         let Some(boxes) = &pass.boxes else {
             return Ok(pass);
         };
-        let mut v7 = Vec::new();
-        let mut other = Vec::new();
-        for file in files.iter().filter(|f| is_message_file(f)) {
-            if let Some(k) = v7_key(file) {
-                v7.push(k);
-                continue;
-            }
-            let problems = &mut pass.report.problems;
-            let Some(m) = self.read(&boxes.inbox, file, true, problems) else {
+        let listing = Listing::named(files);
+        let other = self.read_for_time(
+            &boxes.inbox,
+            &listing.other,
+            true,
+            &mut pass.report.problems,
+        );
+        pass.order = Order::new(listing.v7, other);
+        Ok(pass)
+    }
+
+    /// The message files whose names do not tell their place in sending order, read for it.
+    fn read_for_time(
+        &self,
+        dir: &Dir,
+        files: &HashSet<String>,
+        quarantine: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Vec<Slot> {
+        let mut slots = Vec::with_capacity(files.len());
+        for file in files {
+            let Some(m) = self.read(dir, file, quarantine, problems) else {
                 continue;
             };
             let (ms, id) = m.sort_key();
-            other.push(Slot {
+            slots.push(Slot {
                 key: Key::Other { ms, id: id.into() },
                 read: Some(Box::new((file.clone(), m))),
             });
         }
-        v7.sort_unstable();
-        pass.order = Order::new(v7, other);
-        Ok(pass)
+        slots
     }
 
     /// Pending messages, oldest first, as stored (text not decrypted), without claiming or

@@ -48,8 +48,7 @@ impl Bridge {
         let mut outcomes = Vec::with_capacity(drafts.len());
         let mut added = Vec::new();
         for draft in drafts {
-            let staged = self.build(from, draft, None).and_then(|(wire, plain)| {
-                let to = Name::new(&wire.to)?;
+            let staged = self.build(from, draft, None).and_then(|(to, wire, plain)| {
                 commit.add(Outgoing {
                     copy_for: (keep_copy && from != &to).then(|| from.clone()),
                     to,
@@ -72,23 +71,22 @@ impl Bridge {
 
     fn post(&self, from: &Name, draft: Draft, due: Option<SystemTime>) -> Result<Message> {
         let scheduled = due.is_some();
-        let (wire, plain) = self.build(from, draft, due)?;
-        let to = Name::new(&wire.to)?;
+        let (to, wire, plain) = self.build(from, draft, due)?;
         // A message to oneself (the wake fallback) is already in one's own mailbox.
         let copy = from != &to;
         self.post_wire(copy.then_some(from), &to, &wire, scheduled)?;
         Ok(plain)
     }
 
-    /// The message for `draft` as it goes on the wire (text encrypted when asked) and as the
-    /// sender sees it (plain text).
+    /// The recipient of `draft`, and its message as it goes on the wire (text encrypted when
+    /// asked) and as the sender sees it (plain text).
     fn build(
         &self,
         from: &Name,
         draft: Draft,
         due: Option<SystemTime>,
-    ) -> Result<(Message, Message)> {
-        Name::new(&draft.to)?;
+    ) -> Result<(Name, Message, Message)> {
+        let to = Name::new(&draft.to)?;
         if draft.text.is_empty() {
             return Err(Error::EmptyText);
         }
@@ -104,7 +102,7 @@ impl Bridge {
             // Readers would take it for ciphertext and never show it.
             return Err(Error::LooksEncrypted);
         }
-        Ok((msg, plain))
+        Ok((to, msg, plain))
     }
 
     /// Writes a message in its wire form into `to`'s inbox or `scheduled/`, and the sender's

@@ -185,7 +185,8 @@ class Session:
         out = []
         with open(self.log) as f:
             for line in f:
-                if line.strip():
+                # The stand-in may be mid-write: a line counts once its newline is there.
+                if line.endswith("\n") and line.strip():
                     out.append(json.loads(line))
         return out
 

@@ -152,9 +152,9 @@ impl Dir {
         })
     }
 
-    /// Writes `bytes` to a new temp file here (O_EXCL, 0600, closed, not synced) and returns
-    /// its name: the first step of a batched commit, which syncs and renames later.
-    pub fn write_temp(&self, bytes: &[u8]) -> Result<String> {
+    /// Writes `bytes` to a new temp file here (O_EXCL, 0600, not synced) and returns its name
+    /// and the open file: the first step of a commit, which syncs and renames later.
+    pub fn write_temp(&self, bytes: &[u8]) -> Result<(String, File)> {
         let tmp = ids::temp_name();
         let written = rfs::openat(
             &self.fd,
@@ -163,9 +163,12 @@ impl Dir {
             Mode::from_raw_mode(0o600),
         )
         .map_err(io::Error::from)
-        .and_then(|fd| File::from(fd).write_all(bytes));
+        .and_then(|fd| {
+            let mut f = File::from(fd);
+            f.write_all(bytes).map(|()| f)
+        });
         match written {
-            Ok(()) => Ok(tmp),
+            Ok(f) => Ok((tmp, f)),
             Err(e) => {
                 let _ = rfs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
                 Err(Error::io("write", &self.path.join(&tmp), e))
@@ -241,10 +244,15 @@ impl Dir {
     /// Gives the file `name` a second name `to_name` here; fails with `AlreadyExists` when
     /// `to_name` exists, so the first linker wins a race.
     pub fn link(&self, name: &str, to_name: &str) -> io::Result<()> {
+        self.link_to(name, self, to_name)
+    }
+
+    /// Gives the file `name` here a second name `to_name` in `to` (same rules as [`Dir::link`]).
+    pub fn link_to(&self, name: &str, to: &Dir, to_name: &str) -> io::Result<()> {
         Ok(rfs::linkat(
             &self.fd,
             name,
-            &self.fd,
+            &to.fd,
             to_name,
             AtFlags::empty(),
         )?)

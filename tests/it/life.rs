@@ -731,6 +731,37 @@ fn broadcast_keeps_a_sent_copy_per_recipient() {
 }
 
 #[test]
+fn the_sent_copy_is_the_delivered_file_and_outlives_it() {
+    use std::os::unix::fs::MetadataExt;
+    let env = TestEnv::new();
+    run_ok(env.cmd(&["register", "bob"]));
+    let id = stdout(&run_ok(
+        env.as_("alice", &["send", "--to", "bob", "kept twice"]),
+    ))
+    .trim()
+    .to_owned();
+    let (copy, delivered) = (
+        env.path(&format!("to-alice/sent/{id}.json")),
+        env.path(&format!("to-bob/inbox/{id}.json")),
+    );
+    // One file under two names: the copy cost no second write.
+    let (a, b) = (copy.metadata().unwrap(), delivered.metadata().unwrap());
+    assert_eq!((a.ino(), a.nlink()), (b.ino(), 2));
+    assert_eq!(a.mode() & 0o777, 0o600);
+    // bob reads it and his done/ is emptied: alice's copy stays whole.
+    run_ok(env.as_("bob", &["inbox"]));
+    std::fs::remove_file(env.path(&format!("to-bob/done/{id}.json"))).unwrap();
+    assert_eq!(
+        env.read_json(&format!("to-alice/sent/{id}.json"))["content"]["text"],
+        "kept twice"
+    );
+    assert_eq!(copy.metadata().unwrap().nlink(), 1);
+    let h = json_lines(&run_ok(env.as_("alice", &["history", "--json"])));
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0]["id"], id.as_str());
+}
+
+#[test]
 fn a_failed_delivery_leaves_no_sent_copy_and_a_failed_copy_no_delivery() {
     let env = TestEnv::new();
     for name in ["alice", "bob", "carol"] {

@@ -44,15 +44,16 @@ impl Bridge {
         drafts: Vec<Draft>,
         keep_copy: bool,
     ) -> Vec<Result<Message>> {
-        let mut commit = Commit::new(self);
+        let mut commit = Commit::new(self, drafts.len());
         let mut outcomes = Vec::with_capacity(drafts.len());
         let mut added = Vec::new();
         for draft in drafts {
             let staged = self.build(from, draft, None).and_then(|(to, wire, plain)| {
                 commit.add(Outgoing {
-                    copy_for: (keep_copy && from != &to).then(|| from.clone()),
-                    to,
-                    message: wire,
+                    to: &to,
+                    place: INBOX,
+                    message: &wire,
+                    copy_for: keep_copy.then_some(from),
                 })?;
                 Ok(plain)
             });
@@ -72,9 +73,7 @@ impl Bridge {
     fn post(&self, from: &Name, draft: Draft, due: Option<SystemTime>) -> Result<Message> {
         let scheduled = due.is_some();
         let (to, wire, plain) = self.build(from, draft, due)?;
-        // A message to oneself (the wake fallback) is already in one's own mailbox.
-        let copy = from != &to;
-        self.post_wire(copy.then_some(from), &to, &wire, scheduled)?;
+        self.post_wire(Some(from), &to, &wire, scheduled)?;
         Ok(plain)
     }
 
@@ -106,10 +105,7 @@ impl Bridge {
     }
 
     /// Writes a message in its wire form into `to`'s inbox or `scheduled/`, and the sender's
-    /// copy (when `copy_for` is given) beside it. The two durable writes run at once, so their
-    /// fsyncs overlap. Either both stand or neither: a failed delivery takes the copy back, and
-    /// a failed copy takes the delivery back (unless a reader claimed it in that instant: then
-    /// it was sent, and only the copy is missing).
+    /// copy (when `copy_for` is given) beside it: a [`Commit`] of one.
     pub(crate) fn post_wire(
         &self,
         copy_for: Option<&Name>,
@@ -117,47 +113,14 @@ impl Bridge {
         msg: &Message,
         scheduled: bool,
     ) -> Result<()> {
-        let json = self.wire_json(msg)?;
-        let file = format!("{}.json", msg.id);
-        let mailbox = self.mailbox(to);
-        let deliver = || {
-            if scheduled {
-                mailbox.ensure()?;
-                let dir = mailbox.folder(SCHEDULED, true)?;
-                dir.write_atomic(&file, json.as_bytes(), true).map(|()| dir)
-            } else {
-                mailbox.deliver_json(&file, &json, true)
-            }
-        };
-        let Some(me) = copy_for else {
-            return deliver().map(drop);
-        };
-        let copy = || {
-            let dir = self.folder(me, SENT, true)?;
-            dir.write_atomic(&file, json.as_bytes(), true).map(|()| dir)
-        };
-        let (copied, delivered) = std::thread::scope(|s| {
-            let copier = s.spawn(copy);
-            let delivered = deliver();
-            let copied = copier.join().unwrap_or_else(|_| {
-                let why = std::io::Error::other("the writing thread panicked");
-                Err(Error::io("write", &self.sent_dir(me), why))
-            });
-            (copied, delivered)
-        });
-        match (copied, delivered) {
-            (Ok(_), Ok(_)) => Ok(()),
-            (copied, Err(e)) => {
-                if let Ok(dir) = copied {
-                    let _ = dir.remove(&file);
-                }
-                Err(e)
-            }
-            (Err(e), Ok(dir)) => match dir.remove(&file) {
-                Err(gone) if gone.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                _ => Err(e),
-            },
-        }
+        let mut commit = Commit::new(self, 1);
+        commit.add(Outgoing {
+            to,
+            place: if scheduled { SCHEDULED } else { INBOX },
+            message: msg,
+            copy_for,
+        })?;
+        commit.finish().pop().unwrap_or(Ok(()))
     }
 
     fn wire_json(&self, msg: &Message) -> Result<String> {
@@ -215,78 +178,123 @@ impl Mailbox {
 }
 
 /// One message of a [`Commit`], in its wire form.
-#[derive(Debug)]
-struct Outgoing {
-    to: Name,
-    message: Message,
-    /// Whose `sent/` keeps a copy.
-    copy_for: Option<Name>,
+struct Outgoing<'a> {
+    to: &'a Name,
+    /// [`INBOX`], or [`SCHEDULED`] for a message that waits for its time.
+    place: &'static str,
+    message: &'a Message,
+    /// Whose `sent/` keeps a copy (none for a message to oneself: it is in one's mailbox).
+    copy_for: Option<&'a Name>,
 }
 
+/// A few messages are made durable file by file, so a `send` never waits for what other
+/// programs wrote to the same filesystem; more than this, by two syncs of the whole filesystem.
+const FILE_BY_FILE_MAX: usize = 4;
+
 /// Many messages made durable together, the Maildir way at the scale of a batch: every temp
-/// file is written, one filesystem sync makes them all durable, every one is renamed into
-/// place, and one more sync makes the renames durable. Two syncs in all instead of two per
-/// message: `send --batch`, `broadcast` and the expiry notices of a pass use it.
+/// file is written, made durable, renamed into place, and the renames are made durable.
+/// Small commits fsync each file and each folder; large ones (`send --batch`, `broadcast`,
+/// the expiry notices of a pass) sync the filesystem once before the renames and once after:
+/// two syncs in all instead of two per message.
+///
+/// The sender's copy is a second name for the delivered file (a hard link), so keeping it
+/// costs no second write; only a filesystem without links between the two folders gets a
+/// file of its own. Nothing ever writes a message file in place, so the two names cannot drift.
 struct Commit<'b> {
     bridge: &'b Bridge,
-    folders: HashMap<(Name, &'static str), Dir>,
-    /// Per message: its final file name, and the (folder key, temp name) of each of its files.
+    file_by_file: bool,
+    folders: HashMap<Place, Dir>,
     staged: Vec<Staged>,
 }
 
+/// A folder of a mailbox: its owner and its name ([`INBOX`], [`SENT`], ...).
+type Place = (Name, &'static str);
+
+/// One message: its final file name, and the (folder, temp name) of each of its files, the
+/// delivery first.
 struct Staged {
     file: String,
-    temps: Vec<((Name, &'static str), String)>,
+    temps: Vec<(Place, String)>,
 }
 
 impl<'b> Commit<'b> {
-    fn new(bridge: &'b Bridge) -> Commit<'b> {
+    /// A commit of about `count` messages.
+    fn new(bridge: &'b Bridge, count: usize) -> Commit<'b> {
         Commit {
             bridge,
+            file_by_file: count <= FILE_BY_FILE_MAX,
             folders: HashMap::new(),
             staged: Vec::new(),
         }
     }
 
-    /// Writes `out`'s temp files (not durable yet). An error leaves nothing of it behind and
-    /// is this message's alone.
+    /// Writes `out`'s temp files, durable already in a small commit, not visible yet. An error
+    /// leaves nothing of it behind and is this message's alone.
     fn add(&mut self, out: Outgoing) -> Result<()> {
-        let json = self.bridge.wire_json(&out.message)?;
+        let json = self.bridge.wire_json(out.message)?;
         let file = format!("{}.json", out.message.id);
-        let mut places = vec![(out.to.clone(), INBOX)];
-        if let Some(me) = out.copy_for {
-            places.push((me, SENT));
+        let delivery = (out.to.clone(), out.place);
+        let (temp, written) = self.folder(&delivery)?.write_temp(json.as_bytes())?;
+        let mut temps = vec![(delivery, temp)];
+        let copy = out.copy_for.filter(|me| *me != out.to);
+        let done = match copy {
+            Some(me) => self
+                .copy(&temps[0], me, json.as_bytes())
+                .map(|t| temps.push(t)),
+            None => Ok(()),
         }
-        let mut temps = Vec::new();
-        for place in places {
-            let written = self
-                .folder(&place)
-                .and_then(|dir| dir.write_temp(json.as_bytes()));
-            match written {
-                Ok(temp) => temps.push((place, temp)),
-                Err(e) => {
-                    for (place, temp) in &temps {
-                        let _ = self.folders[place].remove(temp);
-                    }
-                    return Err(e);
-                }
-            }
+        // After the link, so the count of names is on disk with the data.
+        .and_then(|()| self.sync_file(&written, &temps[0]));
+        drop(written);
+        if let Err(e) = done {
+            self.discard(&temps);
+            return Err(e);
         }
         self.staged.push(Staged { file, temps });
         Ok(())
     }
 
-    fn folder(&mut self, (name, sub): &(Name, &'static str)) -> Result<&Dir> {
-        let key = (name.clone(), *sub);
-        if !self.folders.contains_key(&key) {
-            let mailbox = self.bridge.mailbox(name);
-            let dir = match *sub {
+    /// The sender's copy of the temp file `delivery`, under a temp name in `me`'s `sent/`.
+    fn copy(
+        &mut self,
+        delivery: &(Place, String),
+        me: &Name,
+        json: &[u8],
+    ) -> Result<(Place, String)> {
+        let place = (me.clone(), SENT);
+        self.folder(&place)?;
+        let (from, sent) = (&self.folders[&delivery.0], &self.folders[&place]);
+        let temp = ids::temp_name();
+        if from.link_to(&delivery.1, sent, &temp).is_ok() {
+            return Ok((place, temp));
+        }
+        let (temp, written) = sent.write_temp(json)?;
+        let copy = (place, temp);
+        self.sync_file(&written, &copy).map(|()| copy)
+    }
+
+    fn sync_file(&self, file: &std::fs::File, (place, temp): &(Place, String)) -> Result<()> {
+        if !self.file_by_file {
+            return Ok(());
+        }
+        file.sync_all()
+            .map_err(|e| Error::io("write", &self.folders[place].path().join(temp), e))
+    }
+
+    fn folder(&mut self, place: &Place) -> Result<&Dir> {
+        if !self.folders.contains_key(place) {
+            let mailbox = self.bridge.mailbox(&place.0);
+            let dir = match place.1 {
                 INBOX => mailbox.inbox_for_writing()?,
+                SCHEDULED => {
+                    mailbox.ensure()?;
+                    mailbox.folder(SCHEDULED, true)?
+                }
                 other => mailbox.folder(other, true)?,
             };
-            self.folders.insert(key.clone(), dir);
+            self.folders.insert(place.clone(), dir);
         }
-        Ok(&self.folders[&key])
+        Ok(&self.folders[place])
     }
 
     /// Makes every added message durable and visible; one result per [`Commit::add`] that
@@ -296,61 +304,75 @@ impl<'b> Commit<'b> {
         if self.staged.is_empty() {
             return Vec::new();
         }
-        if let Err(e) = self.sync_all() {
-            self.staged.iter().for_each(|s| self.discard(s));
+        if !self.file_by_file
+            && let Err((path, e)) = self.sync_all()
+        {
+            self.staged.iter().for_each(|s| self.discard(&s.temps));
             return self
                 .staged
                 .iter()
-                .map(|_| Err(self.sync_error(&e)))
+                .map(|_| Err(Error::io("sync", path, clone_io(&e))))
                 .collect();
         }
         let mut results: Vec<Result<()>> = self.staged.iter().map(|s| self.rename(s)).collect();
-        if let Err(e) = self.sync_all() {
+        if let Err((path, e)) = self.sync_all() {
             for r in results.iter_mut().filter(|r| r.is_ok()) {
-                *r = Err(self.sync_error(&e));
+                *r = Err(Error::io("sync", path, clone_io(&e)));
             }
         }
         results
     }
 
-    /// Renames one message's files into place: the delivery first, then the copy.
+    /// Renames one message's files into place: the delivery first, then the copy. A copy that
+    /// cannot be renamed takes the delivery back, unless a reader claimed it in that instant:
+    /// then it was sent, and only the copy is missing.
     fn rename(&self, staged: &Staged) -> Result<()> {
-        let mut done: Vec<&(Name, &'static str)> = Vec::new();
-        for (place, temp) in &staged.temps {
+        for (i, (place, temp)) in staged.temps.iter().enumerate() {
             let dir = &self.folders[place];
             if let Err(e) = dir.rename(temp, dir, &staged.file, true) {
-                for place in done {
-                    let _ = self.folders[place].remove(&staged.file);
+                self.discard(&staged.temps);
+                if i > 0 {
+                    let delivered = &self.folders[&staged.temps[0].0];
+                    if let Err(gone) = delivered.remove(&staged.file)
+                        && gone.kind() == std::io::ErrorKind::NotFound
+                    {
+                        return Ok(());
+                    }
                 }
-                self.discard(staged);
                 return Err(Error::io("write", &dir.path().join(&staged.file), e));
             }
-            done.push(place);
         }
         Ok(())
     }
 
-    fn discard(&self, staged: &Staged) {
-        for (place, temp) in &staged.temps {
+    /// Removes temp files (those already renamed are gone from their temp names).
+    fn discard(&self, temps: &[(Place, String)]) {
+        for (place, temp) in temps {
             let _ = self.folders[place].remove(temp);
         }
     }
 
-    /// One `syncfs` per filesystem the folders live on (nearly always one).
-    fn sync_all(&self) -> std::io::Result<()> {
+    /// Makes what was written (before the renames) or renamed (after them) durable: each
+    /// folder's fsync in a small commit, a `syncfs` per filesystem the folders live on (nearly
+    /// always one) in a large one. On failure, the folder whose sync failed.
+    fn sync_all(&self) -> std::result::Result<(), (&std::path::Path, std::io::Error)> {
         let mut devices = Vec::new();
         for dir in self.folders.values() {
-            let dev = rfs::fstat(dir.fd())?.st_dev;
-            if !devices.contains(&dev) {
-                devices.push(dev);
-                rfs::syncfs(dir.fd())?;
-            }
+            let synced = if self.file_by_file {
+                dir.sync()
+            } else {
+                match rfs::fstat(dir.fd()) {
+                    Ok(st) if devices.contains(&st.st_dev) => Ok(()),
+                    Ok(st) => {
+                        devices.push(st.st_dev);
+                        rfs::syncfs(dir.fd()).map_err(Into::into)
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            };
+            synced.map_err(|e| (dir.path(), e))?;
         }
         Ok(())
-    }
-
-    fn sync_error(&self, e: &std::io::Error) -> Error {
-        Error::io("sync", self.bridge.root(), clone_io(e))
     }
 }
 

@@ -129,15 +129,10 @@ impl Dir {
     /// one folder is made durable by one fsync of it. `synced` fsyncs the file before its rename.
     pub fn write_renamed(&self, name: &str, bytes: &[u8], synced: bool) -> Result<()> {
         let tmp = ids::temp_name();
+        let f = self
+            .create_temp(&tmp, bytes)
+            .map_err(|e| Error::io("write", &self.path.join(name), e))?;
         let written = (|| -> io::Result<()> {
-            let fd = rfs::openat(
-                &self.fd,
-                tmp.as_str(),
-                OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::from_raw_mode(0o600),
-            )?;
-            let mut f = File::from(fd);
-            f.write_all(bytes)?;
             if synced {
                 f.sync_all()?;
             }
@@ -156,9 +151,17 @@ impl Dir {
     /// and the open file: the first step of a commit, which syncs and renames later.
     pub fn write_temp(&self, bytes: &[u8]) -> Result<(String, File)> {
         let tmp = ids::temp_name();
+        match self.create_temp(&tmp, bytes) {
+            Ok(f) => Ok((tmp, f)),
+            Err(e) => Err(Error::io("write", &self.path.join(&tmp), e)),
+        }
+    }
+
+    /// The new temp file `tmp` holding `bytes`, still open; on failure nothing of it is left.
+    fn create_temp(&self, tmp: &str, bytes: &[u8]) -> io::Result<File> {
         let written = rfs::openat(
             &self.fd,
-            tmp.as_str(),
+            tmp,
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
             Mode::from_raw_mode(0o600),
         )
@@ -167,13 +170,9 @@ impl Dir {
             let mut f = File::from(fd);
             f.write_all(bytes).map(|()| f)
         });
-        match written {
-            Ok(f) => Ok((tmp, f)),
-            Err(e) => {
-                let _ = rfs::unlinkat(&self.fd, tmp.as_str(), AtFlags::empty());
-                Err(Error::io("write", &self.path.join(&tmp), e))
-            }
-        }
+        written.inspect_err(|_| {
+            let _ = rfs::unlinkat(&self.fd, tmp, AtFlags::empty());
+        })
     }
 
     /// Creates or replaces `name` in place, mode 0600: for receipts, which are advisory and

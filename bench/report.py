@@ -35,6 +35,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Seconds of quiet before bench/backlog.py (why: at its call below).
+SETTLE_S = 90
 
 
 def run_step(argv: list[str], timeout: float) -> tuple[int, str, str, float]:
@@ -248,7 +250,10 @@ def backlog_section(r: dict | None, error: str) -> list[str]:
             "wrote nothing for 1 s. Each floor is measured in the same run: the C floors are bench/floor.c (a "
             "durable write is temp file, fsync, rename, fsync of the folder), and every command is spawned "
             "by its launcher, which reads its wall time and peak RSS. A push or call that did not come in "
-            "time counts as slower than all others (\"> N ms\").", ""]
+            "time counts as slower than all others (\"> N ms\"). It starts after a sync and a "
+            f"{SETTLE_S} s pause: on ext4 without a journal, inodes freed in the last 60 s are skipped "
+            "when a file is made, so the files the steps before it deleted would slow every file "
+            "creation here, the C floors' as much as cc2cc's.", ""]
     met_cell = {"ok": "yes", "MISS": "**no**"}
     symbols = lambda cell: re.sub(r"(\d)x\b", "\\1×", cell.replace("<= ", "≤ ").replace(">= ", "≥ ").replace("->", "→"))
     out += table(["measure", "value", "floor (same run)", "target", "met"],
@@ -350,6 +355,13 @@ def main() -> None:
                                    *(["--quick"] if args.quick_mcp else [])], 900)
     life, life_error, _ = json_step([py, "bench/life.py", "--bin", binary, "--json"], 900)
     relay, relay_error, _ = json_step([py, "bench/relay.py", "--bin", binary, "--json"], 900)
+    # The steps above made and deleted some 300,000 files. On ext4 without a journal (this
+    # machine's disk), inodes freed in the last 60 s are skipped when a file is made, so every
+    # creation right after such a step is slower, the C floors' as much as cc2cc's (measured:
+    # broadcast 306 ms beside a floor of 850 ms just after bench/life.py; 125 ms beside 379 ms
+    # after a pause). backlog.py times file creation, so it starts on a settled filesystem.
+    os.sync()
+    time.sleep(SETTLE_S)
     backlog, backlog_error, _ = json_step([py, "bench/backlog.py", "--bin", binary, "--json"], 900)
     with tempfile.TemporaryDirectory(prefix="cc2cc-report-") as tmp:
         counts = Path(tmp) / "suite.json"

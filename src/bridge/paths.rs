@@ -29,10 +29,6 @@ impl Bridge {
     pub fn bad_dir(&self, name: &Name) -> PathBuf {
         self.mailbox_dir(name).join("bad")
     }
-    /// The sender's own copies of what it sent.
-    pub fn sent_dir(&self, name: &Name) -> PathBuf {
-        self.mailbox_dir(name).join("sent")
-    }
     /// Messages for `name` that wait for their delivery time.
     pub fn scheduled_dir(&self, name: &Name) -> PathBuf {
         self.mailbox_dir(name).join("scheduled")

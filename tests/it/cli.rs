@@ -312,3 +312,22 @@ fn usage_errors_exit_2() {
     assert_eq!(env.run(&["--help"]).code, 0);
     assert!(!env.bridge.exists(), "usage errors touch nothing");
 }
+
+/// build.rs links the unwinder in from libgcc_eh.a: loading libgcc_s.so.1 would run its CPU
+/// detection, trapped `cpuid` instructions that slow every start-up on a virtual machine.
+#[test]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn the_binary_needs_libc_and_not_libgcc_s() {
+    let out = std::process::Command::new("readelf")
+        .args(["-d", &bin()])
+        .output()
+        .expect("readelf (binutils, beside the linker) runs");
+    assert!(out.status.success(), "{out:?}");
+    let dynamic = String::from_utf8_lossy(&out.stdout);
+    let needed: Vec<&str> = dynamic.lines().filter(|l| l.contains("(NEEDED)")).collect();
+    assert!(
+        needed.iter().any(|l| l.contains("[libc.so.6]")),
+        "{dynamic}"
+    );
+    assert!(!needed.iter().any(|l| l.contains("libgcc_s")), "{dynamic}");
+}

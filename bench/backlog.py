@@ -16,7 +16,8 @@ each figure beside a floor measured in the same run:
       included), to the message's notification; `check_inbox` median and p90 of 20 calls (the floor server gets
       50 new messages before each call, so it also returns a full batch);
   (c) `cc2cc send` to bench-recv against a C program spawned to make one durable write
-      (floor.c one), alternating, 50 each: the ratio of the medians;
+      (floor.c one), alternating, 50 each: the ratio of the medians; and, as a third in turn,
+      a C program that also keeps the sender's copy as send does (floor.c linked);
   (d) `cc2cc send --batch` of 10,000 NDJSON lines to another agent (messages/s), against the C
       program making 10,000 durable writes (floor.c many); "not available" when the binary has
       no --batch;
@@ -287,17 +288,25 @@ def measure_serve(cc: list[str], env: dict, work: Path, bridge: Path, size: dict
 
 def measure_send(run: Runner, cc: list[str], inbox: Path, runs: int, size: int) -> dict:
     """`send` into the backlogged inbox, beside C writing into that same folder: a name added
-    to a folder of 100,000 costs more than one added to an empty one, for both alike."""
+    to a folder of 100,000 costs more than one added to an empty one, for both alike. A second
+    C floor also keeps the sender's copy as send does (floor.c linked), to show how much of the
+    gap is that copy and how much is cc2cc's own start-up."""
     send = [*cc, "--as", SENDER, "send", "--to", RECV, "benchmark message"]
+    run.checked(send)  # a warm-up, which also makes the sender's sent/
+    sent = inbox.parent.parent / f"to-{SENDER}" / "sent"
     one = [run.floor, "one", str(inbox), str(size)]
-    run.checked(send)  # warm-ups
+    linked = [run.floor, "linked", str(inbox), str(sent), str(size)]
     run.checked(one)
-    sends, floors = [], []
+    run.checked(linked)
+    sends, floors, linked_floors = [], [], []
     for _ in range(runs):
         sends.append(run.checked(send).wall_ns)
         floors.append(run.checked(one).wall_ns)
-    r = {"runs": runs, "ms": stats(sends, 90), "floor_ms": stats(floors, 90)}
+        linked_floors.append(run.checked(linked).wall_ns)
+    r = {"runs": runs, "ms": stats(sends, 90), "floor_ms": stats(floors, 90),
+         "linked_floor_ms": stats(linked_floors, 90)}
     r["ratio"] = r["ms"]["median"] / r["floor_ms"]["median"]
+    r["linked_ratio"] = r["ms"]["median"] / r["linked_floor_ms"]["median"]
     return r
 
 
@@ -484,6 +493,9 @@ def rows(r: dict) -> tuple[list[list[str]], dict]:
             [f"`cc2cc send` to the backlogged inbox (median of {c['runs']})", ms(c["ms"]["median"]),
              f"{ms(c['floor_ms']['median'])}: C spawned, 1 durable write into the same inbox", "", ""],
             ["  `send` / floor (medians)", f"{c['ratio']:.2f}x", "1.00x", *judge("send_ratio", c["ratio"], "x")],
+            ["  `send` / C keeping the sender's copy too (medians)", f"{c['linked_ratio']:.2f}x",
+             f"{ms(c['linked_floor_ms']['median'])}: C spawned, that write plus its hard link in the sender's "
+             "sent/, both folders fsynced", "", ""],
         ]
 
     b = r["batch"]

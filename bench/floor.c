@@ -5,6 +5,10 @@
  * name, and an fsync of the folder.
  *
  *   floor one DIR SIZE        one durable write into DIR (spawned per run: send's floor)
+ *   floor linked DIR SENT SIZE  as `one`, plus a hard link to the file in SENT made before its
+ *                             fsync, renamed from a temp name after the delivery, and SENT
+ *                             fsynced before DIR (what send does since it keeps the sender's
+ *                             copy; spawned per run)
  *   floor many DIR N SIZE     N durable writes into DIR, fsync of each file, one fsync of DIR
  *                             at the end (send --batch's floor)
  *   floor fanout ROOT N SIZE  one durable write into each of ROOT/0 .. ROOT/N-1 (existing
@@ -48,6 +52,17 @@ static void fsync_dir(const char *dir) {
     close(fd);
 }
 
+static void write_all(int fd, const char *path, const char *payload, size_t size) {
+    for (size_t done = 0; done < size;) {
+        ssize_t n = write(fd, payload + done, size - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            die("write", path);
+        }
+        done += (size_t)n;
+    }
+}
+
 /* Writes payload as DIR/msg-<pid>-<seq>.json through DIR/.tmp-<pid>-<seq>.json; the folder is
  * not fsynced here. */
 static void write_file(const char *dir, long seq, const char *payload, size_t size) {
@@ -56,17 +71,30 @@ static void write_file(const char *dir, long seq, const char *payload, size_t si
     snprintf(final, sizeof final, "%s/msg-%ld-%ld.json", dir, (long)getpid(), seq);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) die("open", tmp);
-    for (size_t done = 0; done < size;) {
-        ssize_t n = write(fd, payload + done, size - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            die("write", tmp);
-        }
-        done += (size_t)n;
-    }
+    write_all(fd, tmp, payload, size);
     if (fsync(fd) != 0) die("fsync", tmp);
     if (close(fd) != 0) die("close", tmp);
     if (rename(tmp, final) != 0) die("rename", tmp);
+}
+
+/* `one` with the sender's copy: the file also linked into SENT, both folders fsynced. */
+static void write_linked(const char *dir, const char *sent, const char *payload, size_t size) {
+    char tmp[4096], final[4096], sent_tmp[4096], sent_final[4096];
+    long pid = (long)getpid();
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-0.json", dir, pid);
+    snprintf(final, sizeof final, "%s/msg-%ld-0.json", dir, pid);
+    snprintf(sent_tmp, sizeof sent_tmp, "%s/.tmp-%ld-0.json", sent, pid);
+    snprintf(sent_final, sizeof sent_final, "%s/msg-%ld-0.json", sent, pid);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) die("open", tmp);
+    write_all(fd, tmp, payload, size);
+    if (link(tmp, sent_tmp) != 0) die("link", sent_tmp);
+    if (fsync(fd) != 0) die("fsync", tmp);
+    if (close(fd) != 0) die("close", tmp);
+    if (rename(tmp, final) != 0) die("rename", tmp);
+    if (rename(sent_tmp, sent_final) != 0) die("rename", sent_tmp);
+    fsync_dir(sent);
+    fsync_dir(dir);
 }
 
 static char *make_payload(const char *size_arg, size_t *size) {
@@ -78,7 +106,7 @@ static char *make_payload(const char *size_arg, size_t *size) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: floor one DIR SIZE | many DIR N SIZE | fanout ROOT N SIZE | list DIR"
+    fprintf(stderr, "usage: floor one DIR SIZE | linked DIR SENT SIZE | many DIR N SIZE | fanout ROOT N SIZE | list DIR"
                     " | measure OUT CMD ARG...\n");
     exit(2);
 }
@@ -118,6 +146,9 @@ int main(int argc, char **argv) {
         char *payload = make_payload(argv[3], &size);
         write_file(dir, 0, payload, size);
         fsync_dir(dir);
+    } else if (strcmp(mode, "linked") == 0 && argc == 5) {
+        char *payload = make_payload(argv[4], &size);
+        write_linked(dir, argv[3], payload, size);
     } else if (strcmp(mode, "many") == 0 && argc == 5) {
         long n = strtol(argv[3], NULL, 10);
         char *payload = make_payload(argv[4], &size);

@@ -15,6 +15,7 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     let var = |name: &str| std::env::var(name).unwrap_or_default();
     let features = var("CARGO_CFG_TARGET_FEATURE");
     if var("CARGO_CFG_TARGET_OS") != "linux" || features.split(',').any(|f| f == "crt-static") {

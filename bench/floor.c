@@ -52,49 +52,32 @@ static void fsync_dir(const char *dir) {
     close(fd);
 }
 
-static void write_all(int fd, const char *path, const char *payload, size_t size) {
-    for (size_t done = 0; done < size;) {
-        ssize_t n = write(fd, payload + done, size - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            die("write", path);
-        }
-        done += (size_t)n;
-    }
-}
-
 /* Writes payload as DIR/msg-<pid>-<seq>.json through DIR/.tmp-<pid>-<seq>.json; the folder is
- * not fsynced here. */
-static void write_file(const char *dir, long seq, const char *payload, size_t size) {
-    char tmp[4096], final[4096];
+ * not fsynced here. With SENT (else NULL), the file is also hard-linked into SENT before its
+ * fsync, under a temp name renamed after the delivery, as send keeps the sender's copy. */
+static void write_file(const char *dir, const char *sent, long seq, const char *payload, size_t size) {
+    char tmp[4096], final[4096], sent_tmp[4096], sent_final[4096];
     snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-%ld.json", dir, (long)getpid(), seq);
     snprintf(final, sizeof final, "%s/msg-%ld-%ld.json", dir, (long)getpid(), seq);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) die("open", tmp);
-    write_all(fd, tmp, payload, size);
+    for (size_t done = 0; done < size;) {
+        ssize_t n = write(fd, payload + done, size - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            die("write", tmp);
+        }
+        done += (size_t)n;
+    }
+    if (sent) {
+        snprintf(sent_tmp, sizeof sent_tmp, "%s/.tmp-%ld-%ld.json", sent, (long)getpid(), seq);
+        snprintf(sent_final, sizeof sent_final, "%s/msg-%ld-%ld.json", sent, (long)getpid(), seq);
+        if (link(tmp, sent_tmp) != 0) die("link", sent_tmp);
+    }
     if (fsync(fd) != 0) die("fsync", tmp);
     if (close(fd) != 0) die("close", tmp);
     if (rename(tmp, final) != 0) die("rename", tmp);
-}
-
-/* `one` with the sender's copy: the file also linked into SENT, both folders fsynced. */
-static void write_linked(const char *dir, const char *sent, const char *payload, size_t size) {
-    char tmp[4096], final[4096], sent_tmp[4096], sent_final[4096];
-    long pid = (long)getpid();
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-0.json", dir, pid);
-    snprintf(final, sizeof final, "%s/msg-%ld-0.json", dir, pid);
-    snprintf(sent_tmp, sizeof sent_tmp, "%s/.tmp-%ld-0.json", sent, pid);
-    snprintf(sent_final, sizeof sent_final, "%s/msg-%ld-0.json", sent, pid);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) die("open", tmp);
-    write_all(fd, tmp, payload, size);
-    if (link(tmp, sent_tmp) != 0) die("link", sent_tmp);
-    if (fsync(fd) != 0) die("fsync", tmp);
-    if (close(fd) != 0) die("close", tmp);
-    if (rename(tmp, final) != 0) die("rename", tmp);
-    if (rename(sent_tmp, sent_final) != 0) die("rename", sent_tmp);
-    fsync_dir(sent);
-    fsync_dir(dir);
+    if (sent && rename(sent_tmp, sent_final) != 0) die("rename", sent_tmp);
 }
 
 static char *make_payload(const char *size_arg, size_t *size) {
@@ -144,15 +127,17 @@ int main(int argc, char **argv) {
         return measure(argv[2], argv + 3);
     } else if (strcmp(mode, "one") == 0 && argc == 4) {
         char *payload = make_payload(argv[3], &size);
-        write_file(dir, 0, payload, size);
+        write_file(dir, NULL, 0, payload, size);
         fsync_dir(dir);
     } else if (strcmp(mode, "linked") == 0 && argc == 5) {
         char *payload = make_payload(argv[4], &size);
-        write_linked(dir, argv[3], payload, size);
+        write_file(dir, argv[3], 0, payload, size);
+        fsync_dir(argv[3]);
+        fsync_dir(dir);
     } else if (strcmp(mode, "many") == 0 && argc == 5) {
         long n = strtol(argv[3], NULL, 10);
         char *payload = make_payload(argv[4], &size);
-        for (long i = 0; i < n; i++) write_file(dir, i, payload, size);
+        for (long i = 0; i < n; i++) write_file(dir, NULL, i, payload, size);
         fsync_dir(dir);
     } else if (strcmp(mode, "fanout") == 0 && argc == 5) {
         long n = strtol(argv[3], NULL, 10);
@@ -160,7 +145,7 @@ int main(int argc, char **argv) {
         char sub[4096];
         for (long i = 0; i < n; i++) {
             snprintf(sub, sizeof sub, "%s/%ld", dir, i);
-            write_file(sub, i, payload, size);
+            write_file(sub, NULL, i, payload, size);
             fsync_dir(sub);
         }
     } else if (strcmp(mode, "list") == 0 && argc == 3) {

@@ -228,20 +228,12 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__broadcast)
-            opts="-p -q -h -V --priority --include-offline --bridge --as --json --max-size --quiet --help --version"
+            opts="-q -p -h -V --bridge --as --json --max-size --quiet --priority --include-offline --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --priority)
-                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
-                    return 0
-                    ;;
-                -p)
-                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
-                    return 0
-                    ;;
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -252,6 +244,14 @@ _cc2cc() {
                     ;;
                 --max-size)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -288,13 +288,17 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__forget)
-            opts="-q -h -V --force --bridge --json --max-size --quiet --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -646,12 +650,24 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__history)
-            opts="-n -q -h -V --with --grep --since --type --limit --bridge --as --json --max-size --quiet --help --version"
+            opts="-q -n -h -V --bridge --as --json --max-size --quiet --with --grep --since --type --limit --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --with)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -676,6 +692,20 @@ _cc2cc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cc2cc__subcmd__inbox)
+            opts="-q -n -h -V --bridge --as --json --max-size --quiet --peek --all --from --type --limit --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -688,20 +718,6 @@ _cc2cc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        cc2cc__subcmd__inbox)
-            opts="-n -q -h -V --peek --all --from --type --limit --bridge --as --json --max-size --quiet --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -715,18 +731,6 @@ _cc2cc() {
                     return 0
                     ;;
                 -n)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --bridge)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --as)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -764,16 +768,12 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__monitor)
-            opts="-q -h -V --poll --bridge --as --json --max-size --quiet --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --poll --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --poll)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -783,6 +783,10 @@ _cc2cc() {
                     return 0
                     ;;
                 --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -794,16 +798,12 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__prune)
-            opts="-q -h -V --older-than --dry-run --bridge --as --json --max-size --quiet --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --older-than --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --older-than)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -816,6 +816,10 @@ _cc2cc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -824,13 +828,17 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__register)
-            opts="-q -h -V --bridge --json --max-size --quiet --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -846,12 +854,24 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__relay)
-            opts="-q -h -V --nats --host --creds --tls-ca --tls-cert --tls-key --bridge --as --json --max-size --quiet --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --nats --host --creds --tls-ca --tls-cert --tls-key --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --nats)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -876,18 +896,6 @@ _cc2cc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --bridge)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --as)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -896,20 +904,12 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__reply)
-            opts="-p -q -h -V --priority --bridge --as --json --max-size --quiet --help --version"
+            opts="-q -p -h -V --bridge --as --json --max-size --quiet --priority --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --priority)
-                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
-                    return 0
-                    ;;
-                -p)
-                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
-                    return 0
-                    ;;
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -920,6 +920,14 @@ _cc2cc() {
                     ;;
                 --max-size)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "low normal high critical" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -956,12 +964,24 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__schedule__subcmd__add)
-            opts="-t -p -q -h -V --to --every --cron --type --priority --ttl --bridge --as --json --max-size --quiet --help --version"
+            opts="-q -t -p -h -V --bridge --as --json --max-size --quiet --to --every --cron --type --priority --ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -991,18 +1011,6 @@ _cc2cc() {
                     return 0
                     ;;
                 --ttl)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --bridge)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --as)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1136,12 +1144,24 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__send)
-            opts="-t -p -q -h -V --to --batch --type --priority --ttl --require-online --wait --timeout --at --in --bridge --as --json --max-size --quiet --help --version"
+            opts="-q -t -p -h -V --bridge --as --json --max-size --quiet --to --batch --type --priority --ttl --require-online --wait --timeout --at --in --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1182,18 +1202,6 @@ _cc2cc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --bridge)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --as)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1202,16 +1210,12 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__serve__subcmd__mcp)
-            opts="-q -h -V --poll --bridge --as --json --max-size --quiet --help --version"
+            opts="-q -h -V --bridge --as --json --max-size --quiet --poll --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --poll)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --bridge)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1221,6 +1225,10 @@ _cc2cc() {
                     return 0
                     ;;
                 --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1284,12 +1292,24 @@ _cc2cc() {
             return 0
             ;;
         cc2cc__subcmd__watch)
-            opts="-n -q -h -V --count --timeout --exec --retry-after --peek --poll --bridge --as --json --max-size --quiet --help --version"
+            opts="-q -n -h -V --bridge --as --json --max-size --quiet --count --timeout --exec --retry-after --peek --poll --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --count)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1311,18 +1331,6 @@ _cc2cc() {
                     return 0
                     ;;
                 --poll)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --bridge)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --as)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --max-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -52,16 +52,16 @@ pub struct Global {
     pub quiet: bool,
 }
 
+// Each subcommand is built only when it runs (`defer`), and so is its long help, which sits on
+// its arguments' struct: a `cc2cc send` does not build the other twenty.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Write one message into an agent's inbox and print its id
-    #[command(after_long_help = SEND_HELP)]
     Send(SendArgs),
     /// Answer a message you received (a reply to a task is a response)
-    #[command(after_long_help = REPLY_HELP)]
     Reply(ReplyArgs),
     /// Send one message to every online agent
-    #[command(after_long_help = BROADCAST_HELP)]
     Broadcast(BroadcastArgs),
     /// List known agents, online or offline
     #[command(after_long_help = LIST_HELP)]
@@ -70,72 +70,26 @@ pub enum Command {
     #[command(after_long_help = WHOAMI_HELP)]
     Whoami,
     /// Claim a name and create its mailbox (a generated name when none is given)
-    #[command(after_long_help = REGISTER_HELP)]
     Register(RegisterArgs),
     /// Print pending messages oldest first and mark them read
-    #[command(after_long_help = INBOX_HELP)]
     Inbox(InboxArgs),
     /// Mark exactly these pending messages read (after `inbox --peek` or `watch --peek`)
-    #[command(after_long_help = ACK_HELP)]
     Ack(AckArgs),
     /// Print each message as it arrives; holds presence while running
-    #[command(after_long_help = WATCH_HELP)]
     Watch(WatchArgs),
     /// Remove an agent's mailbox (a mistyped or retired name)
-    #[command(after_long_help = FORGET_HELP)]
     Forget(ForgetArgs),
     /// Run the MCP stdio server for Claude Code
-    #[command(
-        long_about = "Run the MCP stdio server for Claude Code.\n\nThe name is --as or \
-            CC2CC_NAME when given; else, under Claude Code, the name bound to the session \
-            (CLAUDE_CODE_SESSION_ID) in <bridge>/sessions/, shared with the plugin's monitor and \
-            kept when the session is resumed; else a generated one.\n\nEach message is \
-            presented to the model once: by the plugin's monitor while one runs for this name, \
-            else by a channel push when Claude Code was started with a channels flag naming \
-            cc2cc (CC2CC_CHANNEL=present|off|hint overrides the guess), else in the next tool \
-            result. Logs go to standard error (CC2CC_LOG).",
-        after_long_help = SERVE_MCP_HELP
-    )]
     ServeMcp(ServeMcpArgs),
     /// Print each new message as one self-contained line, for a Claude Code plugin monitor
-    #[command(
-        long_about = "Print each new message as one self-contained line, for a Claude Code plugin \
-            monitor.\n\nClaude Code runs this for the whole session (the cc2cc plugin declares \
-            it) and hands each line to the model as an event, waking an idle session: no \
-            channels flag is needed. Each line names the sender, type, priority and msg_id, \
-            carries the text as a JSON string and says how to answer. A message is claimed \
-            (marked read) when its line is printed; one longer than 8 KiB is announced and left \
-            for the check_inbox tool. While the monitor runs, serve-mcp pushes nothing itself. \
-            Logs go to standard error; standard output carries events only.\n\nThe name is \
-            --as or CC2CC_NAME when given, else the one bound to the Claude Code session \
-            (CLAUDE_CODE_SESSION_ID) in <bridge>/sessions/, shared with the session's serve-mcp."
-    )]
-    #[command(after_long_help = MONITOR_HELP)]
     Monitor(MonitorArgs),
     /// Say which delivery paths work for an agent and why a message would not arrive
-    #[command(
-        long_about = "Say which delivery paths work for an agent and why a message would not \
-            arrive.\n\nChecks, one line each (ok, warn or FAIL, with a fix): the binary and \
-            whether `cc2cc` is on PATH (the plugin runs it from there); the bridge directory's \
-            owner and modes; the identity and how it was chosen (NAME, --as, CC2CC_NAME, or the \
-            Claude Code session's binding); whether a server (serve-mcp or watch) and a monitor \
-            hold the name now; whether the Claude Code plugin is installed and enabled; the \
-            encryption set-up; and how many messages wait, the oldest for how long. With --json, \
-            one {check, status, detail, fix} object per line and a final {check: \"verdict\", \
-            agent, reaches_model}.",
-        after_help = "Exit status: 0 when a message sent now reaches the model, 1 when it would \
-            not (the FAIL lines say why)."
-    )]
-    #[command(after_long_help = DOCTOR_HELP)]
     Doctor(DoctorArgs),
     /// Show where a message is: scheduled, queued, relayed, read, answered or expired
-    #[command(after_long_help = STATUS_HELP)]
     Status(StatusArgs),
     /// Show the messages you sent and read, in time order
-    #[command(after_long_help = HISTORY_HELP)]
     History(HistoryArgs),
     /// Remove old history (read messages, sent copies, receipts); never pending mail
-    #[command(after_long_help = PRUNE_HELP)]
     Prune(PruneArgs),
     /// Add, list or remove recurring messages
     #[command(subcommand, after_long_help = SCHEDULE_HELP)]
@@ -144,7 +98,6 @@ pub enum Command {
     #[command(after_long_help = TICK_HELP)]
     Tick,
     /// Join this bridge to bridges on other hosts through a NATS JetStream server
-    #[command(after_long_help = RELAY_HELP)]
     Relay(RelayArgs),
 }
 
@@ -174,6 +127,7 @@ pub struct Text {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = SEND_HELP)]
 pub struct SendArgs {
     /// Recipient's name
     #[arg(
@@ -222,6 +176,7 @@ pub struct SendArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = STATUS_HELP)]
 pub struct StatusArgs {
     /// Id of the message
     #[arg(value_name = "MSG_ID")]
@@ -229,6 +184,7 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = HISTORY_HELP)]
 pub struct HistoryArgs {
     /// Only messages to or from this agent
     #[arg(long, value_name = "NAME")]
@@ -248,6 +204,7 @@ pub struct HistoryArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = PRUNE_HELP)]
 pub struct PruneArgs {
     /// Remove history older than DURATION (30d)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -258,6 +215,7 @@ pub struct PruneArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum ScheduleCommand {
     /// Send TEXT to NAME on a recurring schedule; prints the schedule's id
     Add(ScheduleAddArgs),
@@ -300,6 +258,7 @@ pub struct ScheduleRmArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = REPLY_HELP)]
 pub struct ReplyArgs {
     /// Id of the message to answer
     #[arg(value_name = "MSG_ID")]
@@ -312,6 +271,7 @@ pub struct ReplyArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = BROADCAST_HELP)]
 pub struct BroadcastArgs {
     #[command(flatten)]
     pub text: Text,
@@ -324,13 +284,16 @@ pub struct BroadcastArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = REGISTER_HELP)]
 pub struct RegisterArgs {
     /// Name to claim; generated when omitted
-    #[arg(value_name = "NAME")]
+    // Not the id `name`: that is the global --as, which every subcommand takes.
+    #[arg(id = "agent", value_name = "NAME")]
     pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = ACK_HELP)]
 pub struct AckArgs {
     /// Ids of the messages to mark read (as printed by `inbox --peek`)
     #[arg(value_name = "MSG_ID", required = true)]
@@ -338,9 +301,10 @@ pub struct AckArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = FORGET_HELP)]
 pub struct ForgetArgs {
     /// The agent whose mailbox to remove
-    #[arg(value_name = "NAME")]
+    #[arg(id = "agent", value_name = "NAME")]
     pub name: String,
     /// Remove it even when messages are pending in it
     #[arg(long)]
@@ -348,6 +312,7 @@ pub struct ForgetArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = INBOX_HELP)]
 pub struct InboxArgs {
     /// Leave the messages pending (acknowledge them later with `cc2cc ack ID…`)
     #[arg(long)]
@@ -367,6 +332,7 @@ pub struct InboxArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = WATCH_HELP)]
 pub struct WatchArgs {
     /// Exit after N messages
     #[arg(long, short = 'n', value_name = "N")]
@@ -392,6 +358,19 @@ pub struct WatchArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    long_about = "Print each new message as one self-contained line, for a Claude Code plugin \
+        monitor.\n\nClaude Code runs this for the whole session (the cc2cc plugin declares \
+        it) and hands each line to the model as an event, waking an idle session: no \
+        channels flag is needed. Each line names the sender, type, priority and msg_id, \
+        carries the text as a JSON string and says how to answer. A message is claimed \
+        (marked read) when its line is printed; one longer than 8 KiB is announced and left \
+        for the check_inbox tool. While the monitor runs, serve-mcp pushes nothing itself. \
+        Logs go to standard error; standard output carries events only.\n\nThe name is \
+        --as or CC2CC_NAME when given, else the one bound to the Claude Code session \
+        (CLAUDE_CODE_SESSION_ID) in <bridge>/sessions/, shared with the session's serve-mcp."
+)]
+#[command(after_long_help = MONITOR_HELP)]
 pub struct MonitorArgs {
     /// Poll every DURATION instead of using filesystem events
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -399,6 +378,20 @@ pub struct MonitorArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    long_about = "Say which delivery paths work for an agent and why a message would not \
+        arrive.\n\nChecks, one line each (ok, warn or FAIL, with a fix): the binary and \
+        whether `cc2cc` is on PATH (the plugin runs it from there); the bridge directory's \
+        owner and modes; the identity and how it was chosen (NAME, --as, CC2CC_NAME, or the \
+        Claude Code session's binding); whether a server (serve-mcp or watch) and a monitor \
+        hold the name now; whether the Claude Code plugin is installed and enabled; the \
+        encryption set-up; and how many messages wait, the oldest for how long. With --json, \
+        one {check, status, detail, fix} object per line and a final {check: \"verdict\", \
+        agent, reaches_model}.",
+    after_help = "Exit status: 0 when a message sent now reaches the model, 1 when it would \
+        not (the FAIL lines say why)."
+)]
+#[command(after_long_help = DOCTOR_HELP)]
 pub struct DoctorArgs {
     /// The agent to check (default: --as, CC2CC_NAME, or the Claude Code session's name)
     #[arg(value_name = "NAME")]
@@ -406,6 +399,17 @@ pub struct DoctorArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    long_about = "Run the MCP stdio server for Claude Code.\n\nThe name is --as or \
+        CC2CC_NAME when given; else, under Claude Code, the name bound to the session \
+        (CLAUDE_CODE_SESSION_ID) in <bridge>/sessions/, shared with the plugin's monitor and \
+        kept when the session is resumed; else a generated one.\n\nEach message is \
+        presented to the model once: by the plugin's monitor while one runs for this name, \
+        else by a channel push when Claude Code was started with a channels flag naming \
+        cc2cc (CC2CC_CHANNEL=present|off|hint overrides the guess), else in the next tool \
+        result. Logs go to standard error (CC2CC_LOG).",
+    after_long_help = SERVE_MCP_HELP
+)]
 pub struct ServeMcpArgs {
     /// Poll every DURATION instead of using filesystem events
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -559,6 +563,7 @@ help!(
 );
 
 #[derive(Debug, Args)]
+#[command(after_long_help = RELAY_HELP)]
 pub struct RelayArgs {
     /// NATS server URL(s), comma-separated: nats://, tls://, with user:pass@ or token@ if needed
     #[arg(long, value_name = "URL", env = "NATS_URL", hide_env_values = true)]

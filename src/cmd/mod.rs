@@ -41,7 +41,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Broadcast(args) => broadcast::run(&ctx, args),
         Command::List => list::run(&ctx),
         Command::Whoami => whoami::run(&ctx),
-        Command::Register(args) => register::run(&ctx, args),
+        // `cc2cc --as NAME register` claims NAME.
+        Command::Register(mut args) => {
+            args.name = args.name.or(cli.global.name);
+            register::run(&ctx, args)
+        }
         Command::Inbox(args) => inbox::run(&ctx, args),
         Command::Ack(args) => ack::run(&ctx, args),
         Command::Watch(args) => watch::run(&ctx, args),

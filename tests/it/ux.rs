@@ -166,6 +166,29 @@ fn a_mistyped_bridge_path_is_not_created() {
 }
 
 #[test]
+fn register_and_forget_take_the_global_options_like_every_command() {
+    let env = TestEnv::new();
+    // `register --as NAME` was once a usage error, the one place a global option was refused.
+    let r = env.run(&["register", "--as", "nightly"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "nightly\n"),
+        "{}",
+        r.stderr
+    );
+    let r = env.run(&["--as", "hourly", "register"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "hourly\n"), "{}", r.stderr);
+    // A NAME argument wins over --as.
+    let r = env.run(&["--as", "hourly", "register", "weekly"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "weekly\n"), "{}", r.stderr);
+    assert!(env.bridge.join("to-weekly").is_dir());
+    let r = env.run(&["forget", "--as", "hourly", "weekly"]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert!(!env.bridge.join("to-weekly").exists());
+    assert!(env.bridge.join("to-nightly").is_dir() && env.bridge.join("to-hourly").is_dir());
+}
+
+#[test]
 fn a_new_name_is_queued_with_a_did_you_mean_and_can_be_forgotten() {
     let env = TestEnv::new();
     let r = env.run(&["--as", "bob", "register", "bob"]);

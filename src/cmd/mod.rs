@@ -11,7 +11,7 @@ mod list;
 mod monitor;
 mod prune;
 mod register;
-mod relay;
+pub mod relay;
 mod reply;
 mod schedule;
 mod send;
@@ -22,16 +22,60 @@ mod whoami;
 
 use std::io::{IsTerminal, Read};
 
+use clap::{CommandFactory, FromArgMatches};
+
 use crate::bridge::{Message, Problem};
 use crate::cli::{Cli, Command, Text};
 use crate::context::Context;
-use crate::error::CliError;
+use crate::error::{CliError, ExitCode};
 use crate::output;
 
+/// Parses the command line, runs it with `run`, and turns the outcome into an exit status: the
+/// whole of `main` for both binaries.
+pub fn main(run: fn(Cli) -> Result<(), CliError>) -> std::process::ExitCode {
+    let code = match parse() {
+        Ok(cli) => match run(cli) {
+            Ok(()) => ExitCode::Success,
+            Err(e) => {
+                if let Some(report) = e.report() {
+                    eprintln!("{report}");
+                }
+                e.exit_code()
+            }
+        },
+        Err(e) => {
+            let _ = e.print();
+            if e.use_stderr() {
+                ExitCode::Usage
+            } else {
+                ExitCode::Success
+            }
+        }
+    };
+    std::process::ExitCode::from(code as u8)
+}
+
+/// `Cli::try_parse`, without freeing clap's command tree at the end: the process exits soon, and
+/// the free is a tenth of `cc2cc send`'s instructions.
+fn parse() -> Result<Cli, clap::Error> {
+    let mut command = Cli::command();
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|mut matches| {
+            Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut command))
+        });
+    std::mem::forget(command);
+    parsed
+}
+
+/// Runs one subcommand; `relay` by replacing this process with `cc2cc-relay`.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    // The doctor examines the bridge before opening it: what Context::new refuses is a finding.
     let cli = match cli.command {
+        // The doctor examines the bridge before opening it: what Context::new refuses is a
+        // finding.
         Command::Doctor(args) => return doctor::run(&cli.global, args),
+        // Before Context::new: the relay opens the bridge itself, and would warn twice.
+        Command::Relay(_) => return Err(relay::exec_helper()),
         _ => cli,
     };
     let ctx = Context::new(&cli.global)?;
@@ -52,13 +96,23 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Forget(args) => forget::run(&ctx, args),
         Command::ServeMcp(args) => crate::mcp::run(ctx, args),
         Command::Monitor(args) => monitor::run(&ctx, args),
-        Command::Doctor(_) => unreachable!("handled above"),
         Command::Status(args) => status::run(&ctx, args),
         Command::History(args) => history::run(&ctx, args),
         Command::Prune(args) => prune::run(&ctx, args),
         Command::Schedule(command) => schedule::run(&ctx, command),
         Command::Tick => tick::run(&ctx),
-        Command::Relay(args) => relay::run(&ctx, args),
+        Command::Doctor(_) | Command::Relay(_) => unreachable!("handled above"),
+    }
+}
+
+/// `run` for `cc2cc-relay`, which runs the relay itself.
+pub fn run_with_relay(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Relay(args) => relay::run(&Context::new(&cli.global)?, args),
+        command => run(Cli {
+            global: cli.global,
+            command,
+        }),
     }
 }
 

@@ -108,6 +108,32 @@ fn relay_refuses_bad_arguments_and_unreachable_servers() {
 }
 
 #[test]
+fn relay_without_its_program_beside_cc2cc_says_what_is_missing() {
+    let env = TestEnv::new();
+    let lone = env.dir.path().join("lone");
+    std::fs::create_dir(&lone).unwrap();
+    let bin = lone.join("cc2cc");
+    std::fs::copy(crate::support::env::bin(), &bin).unwrap();
+    let out = std::process::Command::new(&bin)
+        .env_clear()
+        .env("HOME", env.dir.path())
+        .env("CC2CC_BRIDGE_DIR", &env.bridge)
+        .args(["relay", "--nats", "nats://127.0.0.1:1", "--host", "a"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "cc2cc: error: cannot run the relay ({}): No such file or directory (os error 2)\n\
+             hint: the relay is the program cc2cc-relay, installed beside cc2cc (`cargo install \
+             --path .` installs both)\n",
+            lone.join("cc2cc-relay").display()
+        )
+    );
+}
+
+#[test]
 fn serve_mcp_lists_and_reaches_agents_of_other_hosts() {
     let env = TestEnv::new();
     let now = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();

@@ -11,7 +11,7 @@ mod list;
 mod monitor;
 mod prune;
 mod register;
-pub mod relay;
+mod relay;
 mod reply;
 mod schedule;
 mod send;

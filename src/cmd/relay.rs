@@ -12,7 +12,7 @@ use crate::cli::RelayArgs;
 use crate::context::Context;
 use crate::error::CliError;
 
-pub const HELPER: &str = "cc2cc-relay";
+const HELPER: &str = "cc2cc-relay";
 
 /// Replaces this process with `cc2cc-relay`, given the same arguments. Returns only the error
 /// of a failure to start it.

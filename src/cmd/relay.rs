@@ -35,7 +35,10 @@ pub fn exec_helper() -> CliError {
         .args(args)
         .exec();
     CliError::failed(format!("cannot run the relay ({}): {e}", helper.display())).with_hint(
-        format!("the relay is the program {HELPER}, installed beside cc2cc (`cargo install --path .` installs both)"),
+        format!(
+            "the relay is the program {HELPER}, installed beside cc2cc (`cargo install --path .` \
+             installs both)"
+        ),
     )
 }
 

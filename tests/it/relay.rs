@@ -114,11 +114,11 @@ fn relay_without_its_program_beside_cc2cc_says_what_is_missing() {
     std::fs::create_dir(&lone).unwrap();
     let bin = lone.join("cc2cc");
     std::fs::copy(crate::support::env::bin(), &bin).unwrap();
-    let out = std::process::Command::new(&bin)
-        .env_clear()
-        .env("HOME", env.dir.path())
-        .env("CC2CC_BRIDGE_DIR", &env.bridge)
-        .args(["relay", "--nats", "nats://127.0.0.1:1", "--host", "a"])
+    let out = env
+        .std_cmd_of(
+            &bin,
+            &["relay", "--nats", "nats://127.0.0.1:1", "--host", "a"],
+        )
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));

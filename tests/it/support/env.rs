@@ -49,7 +49,16 @@ impl TestEnv {
 
     /// As [`TestEnv::cmd`], as a std `Command`: for long-running children driven over pipes.
     pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
-        let mut c = std::process::Command::new(bin());
+        self.std_cmd_of(bin(), args)
+    }
+
+    /// As [`TestEnv::std_cmd`], running `program` (a copy of the binary elsewhere).
+    pub fn std_cmd_of(
+        &self,
+        program: impl AsRef<std::ffi::OsStr>,
+        args: &[&str],
+    ) -> std::process::Command {
+        let mut c = std::process::Command::new(program);
         c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())

@@ -274,6 +274,17 @@ def messages_text(req):
     return json.dumps(req["body"].get("messages", []), ensure_ascii=False)
 
 
+def conversation(reqs, marker):
+    """The newest request that carries the whole conversation up to `marker`. Claude Code also
+    sends side requests (the session's title, say) that quote only the newest user text and
+    may arrive after the turn's own request; the conversation is the one with the most
+    messages."""
+    found = [r for r in reqs if marker in messages_text(r)]
+    if not found:
+        return None
+    return max(reversed(found), key=lambda r: len(r["body"].get("messages") or []))
+
+
 def session_binding(s):
     files = wait_for("the session's name binding",
                      lambda: glob.glob(os.path.join(s.bridge, "sessions", "*.json")), timeout=60)
@@ -346,13 +357,12 @@ def run_scenario(args, label, expect_monitor, via, resume=False, **kw):
         wait_for("the turn to end", lambda: "esc to interrupt" not in s.screen(), timeout=30)
         n = len(s.requests())
         s.type_line("what is new?")
-        last = wait_for("the next user turn's request", lambda: next(
-            (r for r in s.requests()[n:] if "what is new?" in messages_text(r)), None), timeout=30)
+        wait_for("the next user turn's request",
+                 lambda: conversation(s.requests()[n:], "what is new?"), timeout=30)
         time.sleep(1.0)
-        final = [r for r in s.requests() if "what is new?" in messages_text(r)][-1]
+        final = conversation(s.requests(), "what is new?")
         count = messages_text(final).count(token)
         check(count == 1, f"{label}: the message appears {count} times in what the model is sent")
-        del last
         done = os.path.join(s.bridge, f"to-{name}", "done", f"{msg_id}.json")
         check(os.path.exists(done), "the presented message is marked read")
         check(os.path.exists(os.path.join(s.bridge, f"to-{name}", "receipts",

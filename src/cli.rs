@@ -368,9 +368,9 @@ pub struct WatchArgs {
         for the check_inbox tool. While the monitor runs, serve-mcp pushes nothing itself. \
         Logs go to standard error; standard output carries events only.\n\nThe name is \
         --as or CC2CC_NAME when given, else the one bound to the Claude Code session \
-        (CLAUDE_CODE_SESSION_ID) in <bridge>/sessions/, shared with the session's serve-mcp."
+        (CLAUDE_CODE_SESSION_ID) in <bridge>/sessions/, shared with the session's serve-mcp.",
+    after_long_help = MONITOR_HELP
 )]
-#[command(after_long_help = MONITOR_HELP)]
 pub struct MonitorArgs {
     /// Poll every DURATION instead of using filesystem events
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -389,9 +389,9 @@ pub struct MonitorArgs {
         one {check, status, detail, fix} object per line and a final {check: \"verdict\", \
         agent, reaches_model}.",
     after_help = "Exit status: 0 when a message sent now reaches the model, 1 when it would \
-        not (the FAIL lines say why)."
+        not (the FAIL lines say why).",
+    after_long_help = DOCTOR_HELP
 )]
-#[command(after_long_help = DOCTOR_HELP)]
 pub struct DoctorArgs {
     /// The agent to check (default: --as, CC2CC_NAME, or the Claude Code session's name)
     #[arg(value_name = "NAME")]

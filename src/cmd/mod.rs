@@ -74,7 +74,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         // The doctor examines the bridge before opening it: what Context::new refuses is a
         // finding.
         Command::Doctor(args) => return doctor::run(&cli.global, args),
-        // Before Context::new: the relay opens the bridge itself, and would warn twice.
+        // Before Context::new: cc2cc-relay opens the bridge itself, and a warning about it
+        // would print twice.
         Command::Relay(_) => return Err(relay::exec_helper()),
         _ => cli,
     };

@@ -163,8 +163,10 @@ pub struct SendArgs {
     /// With --wait: give up after DURATION with exit 124 (the reply still lands in the inbox)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
     pub timeout: Option<Duration>,
+    // Not `requires = "wait"`: without --wait, `send` says the text needs quotes, where clap
+    // would say that --wait is missing.
     /// The old spelling `--wait DURATION TEXT`: with two arguments the first is the duration
-    #[arg(value_name = "TEXT", hide = true, requires = "wait")]
+    #[arg(value_name = "TEXT", hide = true)]
     pub old_wait_text: Option<String>,
     /// Deliver at TIME: RFC 3339 (2026-11-24T07:00:00Z) or HH:MM, the next such local time
     #[arg(long, value_name = "TIME", conflicts_with_all = ["delay", "require_online"])]

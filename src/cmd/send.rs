@@ -7,14 +7,14 @@ use crate::error::CliError;
 use crate::output::{self, Output};
 
 pub fn run(ctx: &Context, mut args: SendArgs) -> Result<(), CliError> {
-    let me = ctx.me()?;
-    if args.batch {
-        return super::batch::run(ctx, &me, &args);
-    }
-    let to = Name::new(args.to.as_deref().unwrap_or_default())?;
     // `--wait 5m TEXT` (the old spelling): two arguments after --wait, so the first is the
     // duration. With one argument it is always the text (`--wait=5m` or --timeout for a limit).
     if let Some(text) = args.old_wait_text.take() {
+        if args.wait.is_none() {
+            return Err(CliError::usage(
+                "two texts given; quote the message as one argument: cc2cc send --to NAME \"TEXT\"",
+            ));
+        }
         let first = args.text.text.take().unwrap_or_default();
         let wait = crate::cli::parse_duration(&first).map_err(|e| {
             CliError::usage(format!(
@@ -24,6 +24,11 @@ pub fn run(ctx: &Context, mut args: SendArgs) -> Result<(), CliError> {
         args.timeout = args.timeout.or(Some(wait));
         args.text.text = Some(text);
     }
+    let me = ctx.me()?;
+    if args.batch {
+        return super::batch::run(ctx, &me, &args);
+    }
+    let to = Name::new(args.to.as_deref().unwrap_or_default())?;
     let now = clock::now();
     let due = match (&args.at, args.delay) {
         (Some(at), _) => Some(cron::parse_at(at, now).map_err(CliError::usage)?),

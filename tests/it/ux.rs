@@ -249,6 +249,20 @@ fn wait_never_takes_the_text_for_a_duration() {
     assert_eq!(stored_text(&env, "b"), "question");
 }
 
+/// Two texts without --wait: the text needs quotes. clap used to say `--wait` was required.
+#[test]
+fn two_texts_without_wait_say_to_quote_the_message() {
+    let env = TestEnv::new();
+    let r = env.as_("a", &["send", "--to", "b", "deploy", "now"]).run();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "cc2cc: error: two texts given; quote the message as one argument: \
+         cc2cc send --to NAME \"TEXT\"\n"
+    );
+    assert!(!env.path("to-b").exists(), "nothing is sent");
+}
+
 /// The README's ask-and-wait lines, run as documented: a timeout must reach the caller.
 #[test]
 fn the_documented_ask_and_wait_pattern_keeps_the_timeout_status() {

@@ -9,7 +9,7 @@
 //!   when the linker says where that archive is.
 //!
 //! Only this package's binaries and tests are affected; dependencies and proc-macros build as
-//! usual. A static build (`crt-static`) links its own way and is left alone.
+//! usual. A static build (`crt-static`, or any musl build) links its own way and is left alone.
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -18,13 +18,14 @@ fn main() {
     println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     let var = |name: &str| std::env::var(name).unwrap_or_default();
     let features = var("CARGO_CFG_TARGET_FEATURE");
-    if var("CARGO_CFG_TARGET_OS") != "linux" || features.split(',').any(|f| f == "crt-static") {
+    // Only dynamic glibc. musl links statically by default, as a self-relocating executable
+    // that `-no-pie` would break (it crashed at once), and cargo does not list that implied
+    // crt-static among the target features.
+    let glibc = var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu";
+    if !glibc || features.split(',').any(|f| f == "crt-static") {
         return;
     }
     println!("cargo:rustc-link-arg-bins=-no-pie");
-    if var("CARGO_CFG_TARGET_ENV") != "gnu" {
-        return;
-    }
     let out_dir = PathBuf::from(var("OUT_DIR"));
     if let Some(archive) = libgcc_eh() {
         let script = format!("INPUT({})\n", archive.display());

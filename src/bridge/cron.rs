@@ -211,7 +211,9 @@ struct Local {
 
 impl Local {
     fn at(t: i64) -> Local {
-        let tt = t as libc::time_t;
+        // Typed by localtime_r below: naming `libc::time_t` warns on musl, where the libc crate
+        // marks it as changing.
+        let tt = t as _;
         // The one call left in libc: rustix has no time-zone conversion, and the C library's
         // reads the system's zone data as every other program on the machine does.
         // SAFETY: `tm` is plain data and a valid out-pointer; localtime_r is thread-safe.

@@ -17,7 +17,9 @@ each figure beside a floor measured in the same run:
       50 new messages before each call, so it also returns a full batch);
   (c) `cc2cc send` to bench-recv against a C program spawned to make one durable write
       (floor.c one), alternating, 50 each: the ratio of the medians; and, as a third in turn,
-      a C program that also keeps the sender's copy as send does (floor.c linked);
+      a C program that also keeps the sender's copy as send does (floor.c linked); with
+      --dynamic-bin, that cc2cc's `send` as a fourth (the default build beside install.sh's
+      static one);
   (d) `cc2cc send --batch` of 10,000 NDJSON lines to another agent (messages/s), against the C
       program making 10,000 durable writes (floor.c many); "not available" when the binary has
       no --batch;
@@ -35,7 +37,7 @@ Every wait is bounded (each push, call and spawn, and each measure as a whole), 
 is reported rather than waited for: a push or call that did not come in time counts as slower
 than any that did, and a percentile that falls among them reads "> N ms".
 
-Run:  python3 bench/backlog.py [--bin PATH] [--quick] [--json]
+Run:  python3 bench/backlog.py [--bin PATH] [--dynamic-bin PATH] [--quick] [--json]
 A full run takes about 2 minutes (100 s on 2 cores against a binary that misses most targets);
 --quick about 20 s.
 --quick: 10,000 pending, 2,000 in the batch, 200 agents, fewer samples, 3 s idle (a smoke run).
@@ -286,27 +288,33 @@ def measure_serve(cc: list[str], env: dict, work: Path, bridge: Path, size: dict
 
 # ---- (c) send, (d) send --batch, (e) broadcast ----
 
-def measure_send(run: Runner, cc: list[str], inbox: Path, runs: int, size: int) -> dict:
+def measure_send(run: Runner, cc: list[str], inbox: Path, runs: int, size: int, dynamic: str | None) -> dict:
     """`send` into the backlogged inbox, beside C writing into that same folder: a name added
     to a folder of 100,000 costs more than one added to an empty one, for both alike. A second
     C floor also keeps the sender's copy as send does (floor.c linked), to show how much of the
-    gap is that copy and how much is cc2cc's own start-up."""
-    send = [*cc, "--as", SENDER, "send", "--to", RECV, "benchmark message"]
+    gap is that copy and how much is cc2cc's own start-up. With `dynamic` (a cc2cc built the
+    default way, dynamically linked), its `send` takes a fourth turn, to show what the static
+    build saves."""
+    args = ["--as", SENDER, "send", "--to", RECV, "benchmark message"]
+    send = [*cc, *args]
     run.checked(send)  # a warm-up, which also makes the sender's sent/
     sent = inbox.parent.parent / f"to-{SENDER}" / "sent"
     one = [run.floor, "one", str(inbox), str(size)]
     linked = [run.floor, "linked", str(inbox), str(sent), str(size)]
-    run.checked(one)
-    run.checked(linked)
-    sends, floors, linked_floors = [], [], []
+    turns = {"ms": send, "floor_ms": one, "linked_floor_ms": linked}
+    if dynamic:
+        turns["dynamic_ms"] = [dynamic, *args]
+    times: dict = {key: [] for key in turns}
+    for argv in turns.values():
+        run.checked(argv)
     for _ in range(runs):
-        sends.append(run.checked(send).wall_ns)
-        floors.append(run.checked(one).wall_ns)
-        linked_floors.append(run.checked(linked).wall_ns)
-    r = {"runs": runs, "ms": stats(sends, 90), "floor_ms": stats(floors, 90),
-         "linked_floor_ms": stats(linked_floors, 90)}
+        for key, argv in turns.items():
+            times[key].append(run.checked(argv).wall_ns)
+    r = {"runs": runs, **{key: stats(t, 90) for key, t in times.items()}}
     r["ratio"] = r["ms"]["median"] / r["floor_ms"]["median"]
     r["linked_ratio"] = r["ms"]["median"] / r["linked_floor_ms"]["median"]
+    if dynamic:
+        r["dynamic_ratio"] = r["dynamic_ms"]["median"] / r["floor_ms"]["median"]
     return r
 
 
@@ -374,7 +382,7 @@ def compile_floor(work: Path) -> str:
     return str(exe)
 
 
-def bench(binary: str, work: Path, size: dict, quick: bool) -> dict:
+def bench(binary: str, work: Path, size: dict, quick: bool, dynamic: str | None) -> dict:
     bridge, home = work / "bridge", work / "home"
     home.mkdir()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LC_ALL": "C.UTF-8",
@@ -394,7 +402,8 @@ def bench(binary: str, work: Path, size: dict, quick: bool) -> dict:
 
     r["peek"] = guarded("peek", lambda: measure_peek(run, cc, inbox, ids, size["peek_runs"]))
     r["serve"] = guarded("serve-mcp", lambda: measure_serve(cc, env, work, bridge, size))
-    r["send"] = guarded("send", lambda: measure_send(run, cc, inbox, size["send_runs"], message_size))
+    r["send"] = guarded("send", lambda: measure_send(run, cc, inbox, size["send_runs"], message_size,
+                                                             dynamic))
     r["batch"] = guarded("send --batch", lambda: measure_batch(run, cc, work, size["batch"], message_size))
     r["broadcast"] = guarded("broadcast", lambda: measure_broadcast(run, cc, bridge, work, size["agents"],
                                                                     size["broadcasts"], size["broadcast_budget_s"],
@@ -497,6 +506,10 @@ def rows(r: dict) -> tuple[list[list[str]], dict]:
              f"{ms(c['linked_floor_ms']['median'])}: C spawned, that write plus its hard link in the sender's "
              "sent/, both folders fsynced", "", ""],
         ]
+        if "dynamic_ratio" in c:
+            out.append(["  `send` of the dynamic build / floor (medians)", f"{c['dynamic_ratio']:.2f}x",
+                        f"{ms(c['dynamic_ms']['median'])}: the same `send`, from cc2cc built the default way "
+                        "(`cargo install`)", "", ""])
 
     b = r["batch"]
     if not failed("`send --batch`", b):
@@ -529,10 +542,13 @@ def main() -> None:
     parser.add_argument("--bin", help="cc2cc binary (default: $CC2CC_BIN, target/release, target/debug)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a smoke run (10,000 pending)")
     parser.add_argument("--json", action="store_true", help="JSON object on stdout, table on stderr")
+    parser.add_argument("--dynamic-bin", metavar="PATH",
+                        help="also time `send` from this cc2cc (built the default way), beside the static one")
     args = parser.parse_args()
     binary = find_binary(args.bin)
+    dynamic = find_binary(args.dynamic_bin) if args.dynamic_bin else None
     size = QUICK if args.quick else FULL
-    run_in_temp("backlog", binary, lambda work: bench(binary, work, size, args.quick), report, args.json)
+    run_in_temp("backlog", binary, lambda work: bench(binary, work, size, args.quick, dynamic), report, args.json)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 """Regenerate BENCHMARKS.md: build, benchmark, run the proof suite, and write every figure down.
 
 Steps, all in one run on this machine:
-  1. `cargo build --release --locked`;
+  1. `./install.sh --root target/bench-install` (the README's set-up: on Linux a static cc2cc;
+     the default, dynamic build it makes first stays in target/release, for one comparison);
   2. bench/core.py --json        (send cost, 10,000-message peek);
   3. bench/mcp.py --json         (serve-mcp startup, push latency, idle cost, 10,000-message inbox);
   4. bench/life.py --json        (status, history --limit 20 over 100,000 messages);
@@ -37,15 +38,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Seconds of quiet before bench/backlog.py (why: at its call below).
 SETTLE_S = 90
+# Where install.sh installs the programs measured: the README's set-up, into a folder of its own.
+INSTALL_ROOT = ROOT / "target/bench-install"
 
 
-def run_step(argv: list[str], timeout: float) -> tuple[int, str, str, float]:
+def run_step(argv: list[str], timeout: float, env: dict | None = None) -> tuple[int, str, str, float]:
     """(exit code, stdout, stderr, seconds) of one step; a hung step counts as failed."""
     print(f"report.py: $ {shlex.join(argv)}", file=sys.stderr, flush=True)
     t0 = time.monotonic()
     try:
         r = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           timeout=timeout)
+                           timeout=timeout, env=env)
         code, out, err = r.returncode, r.stdout, r.stderr
     except subprocess.TimeoutExpired as e:
         code, out, err = -1, e.stdout or "", (e.stderr or "") + f"\ntimed out after {timeout:g} s"
@@ -117,6 +120,14 @@ def command_output(argv: list[str]) -> str:
                               text=True, timeout=30).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return ""
+
+
+def linkage(binary: str) -> str:
+    """Whether `binary` is linked statically (no program interpreter) or dynamically."""
+    headers = command_output(["readelf", "-l", binary])
+    if not headers:
+        return "unknown linkage"
+    return "dynamically linked" if "INTERP" in headers else "statically linked"
 
 
 def machine() -> dict:
@@ -253,7 +264,11 @@ def backlog_section(r: dict | None, error: str) -> list[str]:
             "time counts as slower than all others (\"> N ms\"). It starts after a sync and a "
             f"{SETTLE_S} s pause: on ext4 without a journal, inodes freed in the last 60 s are skipped "
             "when a file is made, so the files the steps before it deleted would slow every file "
-            "creation here, the C floors' as much as cc2cc's.", ""]
+            "creation here, the C floors' as much as cc2cc's. The cc2cc measured is install.sh's, "
+            "static on Linux; the C floors are built by `cc -O2`, linked dynamically to glibc as C "
+            "programs usually are, and so pay the dynamic loader and glibc's CPU detection at start, "
+            "which the static cc2cc does not. The row for the dynamic build shows the same `send` "
+            "from cc2cc built as `cargo install` builds it, which pays them too.", ""]
     met_cell = {"ok": "yes", "MISS": "**no**"}
     symbols = lambda cell: re.sub(r"(\d)x\b", "\\1×", cell.replace("<= ", "≤ ").replace(">= ", "≥ ").replace("->", "→"))
     out += table(["measure", "value", "floor (same run)", "target", "met"],
@@ -336,18 +351,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ci-size", action="store_true", help="run the proof suite at CI size, not the issue's sizes")
     parser.add_argument("--quick-mcp", action="store_true", help="bench/mcp.py --quick (a smoke run)")
-    parser.add_argument("--no-build", action="store_true", help="use target/release/cc2cc as it is")
+    parser.add_argument("--no-build", action="store_true", help="use the programs in target/bench-install as they are")
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"), help="where to write (default BENCHMARKS.md)")
     args = parser.parse_args()
 
     failed_steps = []
     if not args.no_build:
-        code, _, err, _ = run_step(["cargo", "build", "--release", "--locked"], 1800)
+        code, _, err, _ = run_step(["./install.sh", "--root", str(INSTALL_ROOT)], 1800,
+                                   {**os.environ, "CARGO_TARGET_DIR": str(ROOT / "target")})
         if code != 0:
-            sys.exit(f"report.py: error: the release build failed:\n{err.strip()}")
-    binary = str(ROOT / "target/release/cc2cc")
-    if not os.access(binary, os.X_OK):
-        sys.exit(f"report.py: error: no release binary at {binary}")
+            sys.exit(f"report.py: error: install.sh failed:\n{err.strip()}")
+    binary = str(INSTALL_ROOT / "bin/cc2cc")
+    dynamic = str(ROOT / "target/release/cc2cc")  # the default build, which install.sh made first
+    for path in (binary, dynamic):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"report.py: error: no program at {path}; run without --no-build")
     py = sys.executable
 
     core, core_error, _ = json_step([py, "bench/core.py", "--bin", binary, "--json"], 900)
@@ -362,7 +380,8 @@ def main() -> None:
     # after a pause). backlog.py times file creation, so it starts on a settled filesystem.
     os.sync()
     time.sleep(SETTLE_S)
-    backlog, backlog_error, _ = json_step([py, "bench/backlog.py", "--bin", binary, "--json"], 900)
+    backlog, backlog_error, _ = json_step([py, "bench/backlog.py", "--bin", binary, "--dynamic-bin", dynamic,
+                                           "--json"], 900)
     with tempfile.TemporaryDirectory(prefix="cc2cc-report-") as tmp:
         counts = Path(tmp) / "suite.json"
         suite_argv = [py, "tests/proof/suite.py", "--bin", binary, "--json", str(counts),
@@ -397,12 +416,13 @@ def main() -> None:
         f"| OS, kernel | {m['os']}, Linux {m['kernel']} |",
         f"| temp dir (where the bridges live) | {m['tmp']} |",
         f"| toolchain | {m['rustc']}; Python {m['python']} |",
+        f"| cc2cc measured | {linkage(binary)}, installed by install.sh |",
         "",
         "Reproduce (the same steps, one command):",
         "",
         "```sh",
         "python3 bench/report.py" + (" --ci-size" if args.ci_size else "") + (" --quick-mcp" if args.quick_mcp else ""),
-        "# which runs: cargo build --release --locked",
+        "# which runs: ./install.sh --root target/bench-install",
         "#             python3 bench/core.py --json",
         "#             python3 bench/mcp.py --json" + (" --quick" if args.quick_mcp else ""),
         "#             python3 bench/life.py --json",

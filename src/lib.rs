@@ -12,5 +12,6 @@ pub mod error;
 pub mod mcp;
 pub mod output;
 pub mod present;
+#[cfg(feature = "relay")]
 pub mod relay;
 pub mod signals;

@@ -107,6 +107,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 /// `run` for `cc2cc-relay`, which runs the relay itself.
+#[cfg(feature = "relay")]
 pub fn run_with_relay(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Relay(args) => relay::run(&Context::new(&cli.global)?, args),

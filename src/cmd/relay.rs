@@ -8,7 +8,9 @@
 
 use std::os::unix::process::CommandExt;
 
+#[cfg(feature = "relay")]
 use crate::cli::RelayArgs;
+#[cfg(feature = "relay")]
 use crate::context::Context;
 use crate::error::CliError;
 
@@ -36,13 +38,14 @@ pub fn exec_helper() -> CliError {
         .exec();
     CliError::failed(format!("cannot run the relay ({}): {e}", helper.display())).with_hint(
         format!(
-            "the relay is the program {HELPER}, installed beside cc2cc (`cargo install --path .` \
-             installs both)"
+            "the relay is the program {HELPER}, installed beside cc2cc (install.sh, or `cargo \
+             install --path .`, installs both)"
         ),
     )
 }
 
 /// Runs the relay in this process: what `cc2cc-relay` does.
+#[cfg(feature = "relay")]
 pub fn run(ctx: &Context, args: RelayArgs) -> Result<(), CliError> {
     crate::relay::run(&ctx.bridge, args)
 }

@@ -126,8 +126,8 @@ fn relay_without_its_program_beside_cc2cc_says_what_is_missing() {
         stderr(&out),
         format!(
             "cc2cc: error: cannot run the relay ({}): No such file or directory (os error 2)\n\
-             hint: the relay is the program cc2cc-relay, installed beside cc2cc (`cargo install \
-             --path .` installs both)\n",
+             hint: the relay is the program cc2cc-relay, installed beside cc2cc (install.sh, or \
+             `cargo install --path .`, installs both)\n",
             lone.join("cc2cc-relay").display()
         )
     );

@@ -5,9 +5,9 @@
 # On Linux it then rebuilds cc2cc as a static musl program, adding that target with rustup on
 # the first run. A static program starts without the dynamic loader and without glibc's start-up
 # CPU detection, whose `cpuid` instructions each trap to the hypervisor on a virtual machine:
-# about 0.8 ms less for every command measured here (BENCHMARKS.md). cc2cc-relay stays the
-# default build, as its TLS needs C code built for the target. When the static build cannot be
-# made, the default build stays, and a note says why.
+# each command starts about 1 ms sooner on this project's build machine (BENCHMARKS.md).
+# cc2cc-relay stays the default build, as its TLS needs C code built for the target. When the
+# static build cannot be made, the default build stays, and a note says why.
 set -eu
 cd "$(dirname "$0")"
 

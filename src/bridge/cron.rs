@@ -1,6 +1,7 @@
 //! Times for scheduled delivery: five-field cron expressions (`m h dom mon dow` with `*`,
 //! lists, ranges and steps, in local time) and `send --at` times (RFC 3339 or `HH:MM`).
 
+use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::clock;
@@ -22,8 +23,8 @@ pub struct Cron {
     expr: String,
 }
 
-impl std::fmt::Display for Cron {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Cron {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.expr)
     }
 }
@@ -169,31 +170,53 @@ fn field(spec: &str, min: u32, max: u32, what: &str) -> Result<u64, String> {
     Ok(bits)
 }
 
-/// `send --at`: an RFC 3339 time, or `HH:MM`, the next such local time after `now`.
-pub fn parse_at(s: &str, now: SystemTime) -> Result<SystemTime, String> {
+/// Why a delivery time was refused. The front end adds the hint, since only it knows what
+/// else its user may ask for instead.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AtError {
+    /// Neither an RFC 3339 time nor `HH:MM`, or no such local time.
+    Unreadable(String),
+    /// A time already gone.
+    Past(String),
+}
+
+impl fmt::Display for AtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AtError::Unreadable(why) | AtError::Past(why) => f.write_str(why),
+        }
+    }
+}
+
+/// A delivery time: an RFC 3339 time, or `HH:MM`, the next such local time after `now`.
+pub fn parse_at(s: &str, now: SystemTime) -> Result<SystemTime, AtError> {
     let s = s.trim();
     if let Some((h, m)) = s.split_once(':')
         && h.len() <= 2
         && m.len() == 2
     {
         let (Ok(h), Ok(m)) = (h.parse::<u32>(), m.parse::<u32>()) else {
-            return Err(format!("{s:?} is not a time (HH:MM or RFC 3339)"));
+            return Err(AtError::Unreadable(format!(
+                "{s:?} is not a time (HH:MM or RFC 3339)"
+            )));
         };
         if h > 23 || m > 59 {
-            return Err(format!("{s:?} is not a time of day"));
+            return Err(AtError::Unreadable(format!("{s:?} is not a time of day")));
         }
         return Cron::daily(h, m)
             .next_after(now)
-            .ok_or_else(|| format!("cannot find the next {s} in local time"));
+            .ok_or_else(|| AtError::Unreadable(format!("cannot find the next {s} in local time")));
     }
     let t = clock::parse(s).ok_or_else(|| {
-        format!("{s:?} is not a time: use RFC 3339 (2026-11-24T07:00:00Z) or HH:MM")
+        AtError::Unreadable(format!(
+            "{s:?} is not a time: use RFC 3339 (2026-11-24T07:00:00Z) or HH:MM"
+        ))
     })?;
     if t <= now {
-        return Err(format!(
-            "{s} is in the past (now is {}); use --in DURATION or a later time",
+        return Err(AtError::Past(format!(
+            "{s} is in the past (now is {})",
             clock::format(now)
-        ));
+        )));
     }
     Ok(t)
 }
@@ -331,7 +354,10 @@ mod tests {
             parse_at("2026-11-24T11:00:00Z", now),
             Ok(at("2026-11-24T11:00:00Z"))
         );
-        assert!(parse_at("2026-11-24T10:00:00Z", now).is_err(), "past");
+        assert!(
+            matches!(parse_at("2026-11-24T10:00:00Z", now), Err(AtError::Past(_))),
+            "past"
+        );
         assert!(parse_at("25:00", now).is_err());
         assert!(parse_at("tomorrow", now).is_err());
     }

@@ -77,7 +77,7 @@ impl InboxWatcher {
     ) -> Result<InboxWatcher> {
         let identity = identity(dir);
         if let Some(every) = poll {
-            return Ok(Self::polling(dir, every, "asked for with --poll".into()));
+            return Ok(Self::polling(dir, every, "asked for".into()));
         }
         if let Some(fs) = fsutil::network_filesystem(dir) {
             return Ok(Self::polling(

@@ -31,7 +31,12 @@ pub fn run(ctx: &Context, mut args: SendArgs) -> Result<(), CliError> {
     let to = Name::new(args.to.as_deref().unwrap_or_default())?;
     let now = clock::now();
     let due = match (&args.at, args.delay) {
-        (Some(at), _) => Some(cron::parse_at(at, now).map_err(CliError::usage)?),
+        (Some(at), _) => Some(cron::parse_at(at, now).map_err(|e| match e {
+            cron::AtError::Past(why) => {
+                CliError::usage(format!("{why}; use --in DURATION or a later time"))
+            }
+            cron::AtError::Unreadable(why) => CliError::usage(why),
+        })?),
         (None, Some(delay)) => Some(now + delay),
         (None, None) => None,
     };

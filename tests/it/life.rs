@@ -380,11 +380,29 @@ fn send_at_accepts_rfc3339_and_hh_mm_and_refuses_the_past() {
     ));
     let due = humantime::parse_rfc3339(json_lines(&out)[0]["scheduled"].as_str().unwrap()).unwrap();
     assert!(due > SystemTime::now() && due <= SystemTime::now() + Duration::from_secs(86_400));
-    for bad in ["2020-01-01T00:00:00Z", "25:00", "soon"] {
-        fails(
+    let past = fails(
+        env.as_(
+            "alice",
+            &["send", "--to", "bob", "--at", "2020-01-01T00:00:00Z", "z"],
+        ),
+        2,
+    );
+    // What is wrong, then what to do instead, in the flags of the command that was run.
+    assert!(
+        past.starts_with("cc2cc: error: 2020-01-01T00:00:00Z is in the past (now is ")
+            && past.ends_with("); use --in DURATION or a later time\n"),
+        "{past}"
+    );
+    for (bad, why) in [
+        ("25:00", "\"25:00\" is not a time of day"),
+        ("soon", "\"soon\" is not a time: use RFC 3339"),
+    ] {
+        let err = fails(
             env.as_("alice", &["send", "--to", "bob", "--at", bad, "z"]),
             2,
         );
+        assert!(err.starts_with(&format!("cc2cc: error: {why}")), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
     }
     assert_eq!(env.files("to-bob/scheduled").len(), 2);
 }

@@ -126,7 +126,9 @@ pub fn waiting_line(m: &Message, me: &Name) -> String {
 /// one: how many wait and how to read them.
 pub fn backlog_line(waiting: usize, me: &Name) -> String {
     format!(
-        "[cc2cc backlog] for you (agent {me}): {waiting} more message{} waiting in your cc2cc          inbox, older than any that arrive from now on. Call the cc2cc check_inbox tool to read          them, oldest first, in batches.\n",
+        "[cc2cc backlog] for you (agent {me}): {waiting} more message{} waiting in your cc2cc \
+         inbox, older than any that arrive from now on. Call the cc2cc check_inbox tool to read \
+         them, oldest first, in batches.\n",
         if waiting == 1 { " is" } else { "s are" }
     )
 }

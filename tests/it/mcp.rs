@@ -782,8 +782,10 @@ fn a_thousand_pending_are_pushed_as_the_oldest_few_and_one_notice_never_twice() 
     });
     let text = notice["params"]["content"].as_str().unwrap();
     assert!(
-        text.contains("980 more messages are waiting") && text.contains("check_inbox"),
-        "{text}"
+        text.contains("980 more messages are waiting in your cc2cc inbox")
+            && text.contains("check_inbox")
+            && !text.contains("  "),
+        "{text:?}"
     );
     let late = env.send("calm-owl", "brave-fox", "one more");
     assert_eq!(

@@ -668,10 +668,11 @@ fn a_backlog_at_start_is_the_oldest_twenty_events_and_one_line_then_new_mail_at_
         .filter(|l| l.starts_with("[cc2cc backlog]"))
         .collect();
     assert_eq!(backlog.len(), 1, "{out}");
-    assert!(
-        backlog[0].contains("10 more messages are waiting") && backlog[0].contains("check_inbox"),
-        "{}",
-        backlog[0]
+    assert_eq!(
+        backlog[0],
+        "[cc2cc backlog] for you (agent brave-fox): 10 more messages are waiting in your cc2cc \
+         inbox, older than any that arrive from now on. Call the cc2cc check_inbox tool to read \
+         them, oldest first, in batches."
     );
     assert_eq!(env.files("to-brave-fox/inbox").len(), 10);
     let new = env.send("lucky-lynx", "brave-fox", "new");

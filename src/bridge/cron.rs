@@ -1,7 +1,6 @@
 //! Times for scheduled delivery: five-field cron expressions (`m h dom mon dow` with `*`,
 //! lists, ranges and steps, in local time) and `send --at` times (RFC 3339 or `HH:MM`).
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::clock;
@@ -23,8 +22,8 @@ pub struct Cron {
     expr: String,
 }
 
-impl fmt::Display for Cron {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for Cron {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.expr)
     }
 }
@@ -178,14 +177,6 @@ pub enum AtError {
     Unreadable(String),
     /// A time already gone.
     Past(String),
-}
-
-impl fmt::Display for AtError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AtError::Unreadable(why) | AtError::Past(why) => f.write_str(why),
-        }
-    }
 }
 
 /// A delivery time: an RFC 3339 time, or `HH:MM`, the next such local time after `now`.
